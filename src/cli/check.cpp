@@ -1,0 +1,89 @@
+// proxycheck check MODEL: one exhaustive search, its verdict, statistics and
+// (when a property breaks) the counterexample.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "cli/run.hpp"
+#include "explorer/memory.hpp"
+#include "kernel/error.hpp"
+#include "trace/json.hpp"
+#include "trace/text.hpp"
+
+namespace pxc::cli {
+
+explorer::Limits make_limits(const std::string& memory, unsigned long long max_states, double seconds)
+{
+    explorer::Limits limits;
+    limits.max_states = max_states;
+    limits.seconds = seconds;
+    if (!memory.empty()) {
+        auto bytes = explorer::parse_size(memory);
+        if (!bytes || *bytes == 0)
+            throw Error("--memory: cannot read size '" + memory + "' (examples: 512M, 4G)");
+        limits.memory_bytes = *bytes;
+    }
+    return limits;
+}
+
+FeatureSet resolve_features(const Scenario& sc, const std::vector<std::string>& extra, const SourceLoc& extra_loc)
+{
+    FeatureSet fs = sc.feature_set(extra, extra_loc);
+    validate_features(fs, extra.empty() ? sc.at(sc.features_line) : extra_loc);
+    return fs;
+}
+
+int cmd_check(const CheckOptions& opt)
+{
+    if (!opt.property_files.empty())
+        throw Error("--properties: property files are not supported yet (the property language is a later issue); "
+                    "use --property NAME with the built-in properties (proxycheck list properties)");
+    if (opt.mode != "exact")
+        throw Error("--mode " + opt.mode + " is not implemented yet; only exact mode is available");
+    if (!opt.dot.empty())
+        throw Error("--dot is not implemented yet");
+    const explorer::Limits limits = make_limits(opt.memory, opt.max_states, opt.seconds);
+    const Scenario sc = load_scenario(opt.model);
+    const FeatureSet fs = resolve_features(sc, split_feature_list(opt.features), SourceLoc{"--features", 0, 0});
+    const kernel::Model model(sc, fs);
+
+    const RunOutcome run = run_model(model, opt.properties, limits, !opt.quiet_progress);
+    const explorer::Result& r = run.result;
+
+    if (!opt.trace_out.empty() && run.trace) {
+        std::ofstream f(opt.trace_out);
+        if (!f)
+            throw Error(SourceLoc{opt.trace_out, 0, 0}, "cannot write the trace file");
+        f << trace::trace_json(model, *run.trace).dump(2) << "\n";
+    }
+
+    if (opt.format == "json") {
+        nlohmann::json out{
+            {"model", opt.model},
+            {"features", fs.to_string()},
+            {"verdict", verdict_word(r.verdict)},
+            {"statistics", trace::stats_json(r.stats)},
+        };
+        if (!r.limit.empty())
+            out["limit"] = r.limit;
+        if (run.trace)
+            out["counterexample"] = trace::trace_json(model, *run.trace);
+        std::cout << out.dump(2) << "\n";
+        return exit_status(r.verdict);
+    }
+
+    if (run.trace)
+        std::cout << trace::render_text(model, *run.trace) << "\n";
+    std::cout << "model: " << opt.model << "\nfeatures: " << fs.to_string() << "\n";
+    std::cout << "verdict: " << verdict_word(r.verdict);
+    if (run.trace)
+        std::cout << " (" << run.trace->property << ")";
+    if (!r.limit.empty())
+        std::cout << " (stopped by " << r.limit << "; no violation among the states covered)";
+    std::cout << "\n" << stats_text(r.stats);
+    return exit_status(r.verdict);
+}
+
+}  // namespace pxc::cli

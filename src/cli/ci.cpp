@@ -1,0 +1,200 @@
+// proxycheck ci: every [[expect]] of every model, one line per expected
+// property, reports for CI systems, and exit 0 only when all are met.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "cli/run.hpp"
+#include "kernel/error.hpp"
+#include "trace/json.hpp"
+#include "trace/text.hpp"
+
+namespace pxc::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Line {
+    std::string model, features, property, expected, got, note;
+    explorer::Stats stats;
+    bool ok = false;
+};
+
+std::vector<std::string> model_files(const std::vector<std::string>& paths)
+{
+    std::vector<std::string> out;
+    for (const std::string& p : paths) {
+        if (fs::is_directory(p)) {
+            for (const auto& e : fs::recursive_directory_iterator(p))
+                if (e.is_regular_file() && e.path().extension() == ".toml")
+                    out.push_back(e.path().string());
+        } else if (fs::exists(p)) {
+            out.push_back(p);
+        } else {
+            throw Error(SourceLoc{p, 0, 0}, "no such model file or folder");
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string edits_text(const std::vector<std::string>& edits)
+{
+    std::string out;
+    for (const std::string& e : edits)
+        out += (out.empty() ? "" : ",") + e;
+    return out.empty() ? "(file's own)" : out;
+}
+
+// Compares a fresh counterexample with the committed one (or rewrites it).
+std::string compare_counterexample(const kernel::Model& model, const trace::Trace& tr, const std::string& path,
+                                   bool update)
+{
+    const nlohmann::json fresh = trace::trace_json(model, tr);
+    if (update) {
+        fs::create_directories(fs::path(path).parent_path());
+        std::ofstream(path) << fresh.dump(2) << "\n";
+        fs::path text = fs::path(path).replace_extension(".txt");
+        std::ofstream(text) << trace::render_text(model, tr);
+        return "counterexample written";
+    }
+    std::ifstream f(path);
+    if (!f)
+        return "counterexample file " + path + " missing (proxycheck ci --update-counterexamples writes it)";
+    nlohmann::json old;
+    try {
+        old = nlohmann::json::parse(f);
+    } catch (const nlohmann::json::exception&) {
+        return "counterexample file " + path + " is not valid JSON";
+    }
+    if (old.value("property", "") != tr.property)
+        return "committed counterexample violates " + old.value("property", "?") + ", the model now " + tr.property;
+    std::vector<uint64_t> a, b;
+    for (const auto& s : old["steps"])
+        a.push_back(s.value("label", uint64_t(0)));
+    for (const auto& s : fresh["steps"])
+        b.push_back(s.value("label", uint64_t(0)));
+    if (a != b)
+        return "the shortest counterexample changed from the committed " + path + " (" + std::to_string(a.size()) +
+               " -> " + std::to_string(b.size()) + " steps)";
+    return "";
+}
+
+std::string xml_escape(const std::string& s)
+{
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '&': out += "&amp;"; break;
+        case '"': out += "&quot;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+void write_junit(const std::string& path, const std::vector<Line>& lines)
+{
+    std::ofstream f(path);
+    if (!f)
+        throw Error(SourceLoc{path, 0, 0}, "cannot write the JUnit report");
+    size_t failures = 0;
+    double total = 0;
+    for (const Line& l : lines) {
+        failures += !l.ok;
+        total += l.stats.seconds;
+    }
+    f << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    f << "<testsuite name=\"proxycheck\" tests=\"" << lines.size() << "\" failures=\"" << failures << "\" time=\""
+      << total << "\">\n";
+    for (const Line& l : lines) {
+        f << "  <testcase classname=\"" << xml_escape(l.model) << "\" name=\""
+          << xml_escape(l.property + " [" + l.features + "]") << "\" time=\"" << l.stats.seconds << "\">";
+        if (!l.ok)
+            f << "\n    <failure message=\"" << xml_escape("expected " + l.expected + ", got " + l.got) << "\">"
+              << xml_escape(l.note) << "</failure>\n  ";
+        f << "</testcase>\n";
+    }
+    f << "</testsuite>\n";
+}
+
+void write_json(const std::string& path, const std::vector<Line>& lines)
+{
+    nlohmann::json arr = nlohmann::json::array();
+    for (const Line& l : lines)
+        arr.push_back({{"model", l.model},
+                       {"features", l.features},
+                       {"property", l.property},
+                       {"expected", l.expected},
+                       {"got", l.got},
+                       {"ok", l.ok},
+                       {"note", l.note},
+                       {"statistics", trace::stats_json(l.stats)}});
+    std::ofstream f(path);
+    if (!f)
+        throw Error(SourceLoc{path, 0, 0}, "cannot write the JSON report");
+    f << nlohmann::json{{"expectations", arr}}.dump(2) << "\n";
+}
+
+}  // namespace
+
+int cmd_ci(const CiOptions& opt)
+{
+    const explorer::Limits limits = make_limits(opt.memory, opt.max_states, opt.seconds);
+    const std::vector<std::string> files = model_files(opt.paths.empty() ? std::vector<std::string>{"models"} : opt.paths);
+    std::vector<Line> lines;
+    bool incomplete = false;
+    for (const std::string& file : files) {
+        const Scenario sc = load_scenario(file);
+        if (sc.expects.empty())
+            std::printf("%s: no [[expect]]\n", file.c_str());
+        for (const Expect& ex : sc.expects) {
+            const FeatureSet fs = resolve_features(sc, ex.features, sc.at(ex.line));
+            const kernel::Model model(sc, fs);
+            auto one = [&](const std::string& property, const char* expected) {
+                const RunOutcome run = run_model(model, {property}, limits, false);
+                Line l{file, edits_text(ex.features), property, expected, verdict_word(run.result.verdict), "",
+                       run.result.stats};
+                l.ok = l.got == l.expected;
+                if (run.trace)
+                    l.note = run.trace->message;
+                if (l.ok && run.trace && !ex.counterexample.empty()) {
+                    std::string diff = compare_counterexample(model, *run.trace, ex.counterexample,
+                                                              opt.update_counterexamples);
+                    if (!diff.empty() && !opt.update_counterexamples)
+                        l.ok = false;
+                    l.note = diff.empty() ? l.note : diff;
+                }
+                incomplete |= run.result.verdict == explorer::Verdict::incomplete;
+                std::printf("%-4s %s [%s] %s: expected %s, got %s  (%llu states, %.2f s)%s%s\n", l.ok ? "ok" : "FAIL",
+                            file.c_str(), l.features.c_str(), property.c_str(), expected, l.got.c_str(),
+                            (unsigned long long)l.stats.states, l.stats.seconds, l.note.empty() ? "" : "\n       ",
+                            l.note.c_str());
+                std::fflush(stdout);
+                lines.push_back(std::move(l));
+            };
+            for (const std::string& p : ex.holds)
+                one(p, "holds");
+            for (const std::string& p : ex.violated)
+                one(p, "violated");
+        }
+    }
+    if (!opt.junit.empty())
+        write_junit(opt.junit, lines);
+    if (!opt.json.empty())
+        write_json(opt.json, lines);
+    const size_t failed = size_t(std::count_if(lines.begin(), lines.end(), [](const Line& l) { return !l.ok; }));
+    std::printf("expectations: %zu met, %zu failed\n", lines.size() - failed, failed);
+    if (failed)
+        return 1;
+    return incomplete ? 3 : 0;
+}
+
+}  // namespace pxc::cli

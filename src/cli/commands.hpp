@@ -1,0 +1,37 @@
+// The subcommands. Each takes its options by const& and returns the exit status.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace pxc::cli {
+
+struct CheckOptions {
+    std::string model;                       // scenario file
+    std::string features;                    // --features LIST, applied after the file's own
+    std::vector<std::string> properties;     // --property NAME (empty: all)
+    std::vector<std::string> property_files; // --properties FILE (property language: not yet)
+    unsigned threads = 0;                    // --threads (the search is single-threaded for now)
+    std::string memory;                      // --memory SIZE
+    unsigned long long max_states = 0;       // --max-states
+    double seconds = 0;                      // --time
+    std::string mode = "exact";              // --mode
+    std::string format = "text";             // --format text|json
+    std::string trace_out;                   // --trace-out FILE (JSON)
+    std::string dot;                         // --dot FILE
+    bool quiet_progress = false;
+};
+
+struct CiOptions {
+    std::vector<std::string> paths;          // models or folders (default models/)
+    std::string junit, json;                 // reports
+    std::string memory;
+    unsigned long long max_states = 0;
+    double seconds = 0;
+    bool update_counterexamples = false;     // rewrite the committed counterexample files
+};
+
+int cmd_check(const CheckOptions& opt);
+int cmd_ci(const CiOptions& opt);
+int cmd_list(const std::string& what);
+
+}  // namespace pxc::cli

@@ -1,0 +1,92 @@
+// Internal to src/kernel: the context a step runs in, and the kernel
+// functions the step files model. Names drop the kernel's leading "__"
+// (C++ reserves them): __mutex_handoff is mutex_handoff here.
+#pragma once
+#include <string>
+
+#include "kernel/model.hpp"
+
+namespace pxc::kernel {
+
+// One atomic step being built: the state copy it writes, the label, and the
+// narration (only when describing a trace).
+struct Ctx {
+    const Model& m;
+    Emit emit;
+    std::string* log;      // null during the search
+    Step step;
+
+    bool has(Feature f) const { return m.has(f); }
+    bool narrating() const { return log != nullptr; }
+    void say(const std::string& text) const
+    {
+        if (log) {
+            if (!log->empty())
+                *log += "; ";
+            *log += text;
+        }
+    }
+    std::string name(int t) const { return m.task_name(t); }
+    std::string lname(int l) const { return m.lock_name(l); }
+    void done(const uint8_t* next) const { emit(step.pack(), next, log); }
+};
+
+// A writable copy of a state for one branch.
+struct Scratch {
+    uint8_t buf[max_state_bytes];
+    Sys sys;
+    Scratch(const Layout& l, const uint8_t* from) : sys{&l, buf} { std::memcpy(buf, from, l.size); }
+};
+
+// Restores the narration after a branch, so siblings do not inherit it.
+struct LogMark {
+    std::string* log;
+    size_t len;
+    explicit LogMark(const Ctx& c) : log(c.log), len(c.log ? c.log->size() : 0) {}
+    ~LogMark()
+    {
+        if (log)
+            log->resize(len);
+    }
+};
+
+void warn(const Ctx& ctx, const Sys& s, Warning w, const std::string& what);
+
+// include/linux/sched.h: blocked_on helpers [p->blocked_lock held]
+void set_task_blocked_on(const Ctx& ctx, const Sys& s, int p, int m);
+void clear_task_blocked_on(const Ctx& ctx, const Sys& s, int p, int m /* -1: NULL */);
+void set_task_blocked_on_waking(const Ctx& ctx, const Sys& s, int p, int m /* -1: NULL */);
+bool task_is_blocked(const Ctx& ctx, const ConstSys& s, int p);
+
+// kernel/locking/mutex.c
+void mutex_lock(Ctx& ctx, Sys s, int cpu, int t);
+void mutex_lock_woken(Ctx& ctx, Sys s, int cpu, int t);
+void mutex_lock_spin(Ctx& ctx, Sys s, int cpu, int t);
+void mutex_unlock(Ctx& ctx, Sys s, int cpu, int t);
+void mutex_unlock_slowpath(Ctx& ctx, Sys s, int cpu, int t);
+void advance(const Ctx& ctx, const Sys& s, int t);   // the task's operation is complete
+
+// kernel/sched/core.c: wakeups
+void wake_q_add(const Ctx& ctx, const Sys& s, int head, int p);
+void wake_up_q(Ctx& ctx, Sys s, int cpu, int t);
+void ttwu_activate(Ctx& ctx, Sys s, int cpu, int t);
+void ttwu_out(Ctx& ctx, Sys s, int cpu, int t);
+
+// kernel/sched/core.c: __schedule and the CPU-side steps
+void schedule(Ctx& ctx, const Sys& s, int cpu, bool preempt);   // emits every outcome
+void pick_again(Ctx& ctx, const Sys& s, int cpu);
+void sched_continue(Ctx& ctx, Sys s, int cpu);                  // a CPU inside multi-step __schedule
+void sched_yield(Ctx& ctx, Sys s, int cpu, int t);
+void set_affinity(Ctx& ctx, Sys s, int cpu, int t);
+void do_exit(Ctx& ctx, Sys s, int cpu, int t);
+bool rq_has_queued(const ConstSys& s, int cpu);
+
+// kernel/sched/core.c: find_proxy_task and its helpers
+enum class FptKind { run, idle, repick, deferred, stuck };
+struct FptResult {
+    FptKind kind;
+    int task = NO_TASK;
+};
+FptResult find_proxy_task(const Ctx& ctx, const Sys& s, int cpu, int donor);
+
+}  // namespace pxc::kernel

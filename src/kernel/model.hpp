@@ -1,0 +1,76 @@
+// The proxy-execution kernel model as an explorer Model: a scenario plus a
+// feature set, its state layout, and the enabled atomic steps of a state.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "explorer/state_store.hpp"
+#include "kernel/features.hpp"
+#include "kernel/program.hpp"
+#include "kernel/scenario.hpp"
+#include "kernel/state.hpp"
+#include "kernel/step.hpp"
+
+namespace pxc::kernel {
+
+using explorer::Label;
+
+// A successor sink: a plain function pointer + object, so that the step code
+// in the .cpp files stays out of line while the explorer's lambda is called
+// directly. narration is non-null only when a trace is being described.
+struct Emit {
+    void* obj;
+    void (*fn)(void* obj, Label label, const uint8_t* next, const std::string* narration);
+    void operator()(Label l, const uint8_t* next, const std::string* narration) const { fn(obj, l, next, narration); }
+};
+
+inline constexpr size_t max_state_bytes = 256;
+
+class Model {
+public:
+    // Throws Error when the scenario needs something the model cannot do yet.
+    Model(const Scenario& scenario, FeatureSet features);
+
+    size_t state_size() const { return layout_.size; }
+    void initial_state(uint8_t* out) const;
+
+    template <class F>
+    void for_each_successor(const uint8_t* s, F&& f) const
+    {
+        successors(s, Emit{&f, [](void* o, Label l, const uint8_t* n, const std::string*) {
+                               (*static_cast<std::remove_reference_t<F>*>(o))(l, n);
+                           }},
+                   false);
+    }
+    // As for_each_successor, with the kernel-words narration of each step.
+    void successors(const uint8_t* s, Emit emit, bool narrate) const;
+
+    const Layout& layout() const { return layout_; }
+    const Scenario& scenario() const { return scenario_; }
+    FeatureSet features() const { return features_; }
+    bool has(Feature f) const { return features_.has(f); }
+    const Program& program(int t) const { return programs_[size_t(t)]; }
+
+    std::string task_name(int t) const;     // "A", "idle", "(none)"
+    std::string lock_name(int m) const;
+    std::string blocked_on_name(uint8_t blocked_on) const;   // "NULL", "M1", "PROXY_WAKING"
+    std::string describe_step(Label l) const;                // "CPU0 A: mutex_lock(M1)"
+    // The kernel function of a step ("mutex_lock", "__schedule", ...).
+    std::string step_function(Label l) const;
+    std::string where(int t, const uint8_t* s) const;       // "lock M1 (LOCK_SCHEDULE)"
+
+    // holds(t, m): t's program is between the end of `lock m` and the start
+    // of `unlock m` (the owner word may lag behind during handoff).
+    bool holds(const uint8_t* s, int t, int m) const;
+
+    ConstSys view(const uint8_t* s) const { return {&layout_, s}; }
+
+private:
+    Scenario scenario_;
+    FeatureSet features_;
+    Layout layout_;
+    std::vector<Program> programs_;
+};
+
+}  // namespace pxc::kernel

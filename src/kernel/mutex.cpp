@@ -1,0 +1,268 @@
+// kernel/locking/mutex.c (v7.1, generation G1 of kernel-protocol.md) and the
+// blocked_on helpers of include/linux/sched.h.
+//
+// Atomic steps (kernel-protocol.md 3.2, 3.3.1):
+//   mutex_lock            fast path cmpxchg, else __mutex_lock_common() up to
+//                         schedule_preempt_disabled() [wait_lock, blocked_lock]
+//   mutex_lock_woken      back from schedule(): S6g-S6j [wait_lock, blocked_lock]
+//   mutex_lock_spin       first waiter after mutex_optimistic_spin() [wait_lock, blocked_lock]
+//   mutex_unlock          fast path / the preemptible cmpxchg loop of __mutex_unlock_slowpath()
+//   mutex_unlock_slowpath wait_lock section: mark the first waiter waking, wake_q_add, handoff
+// A lockless read that fails and changes nothing (the fast path failing before
+// wait_lock is taken) is merged into the next step: it has no visible effect.
+// Left out: optimistic spinning (CONFIG_MUTEX_SPIN_ON_OWNER=n, so
+// mutex_optimistic_spin() returns false) and signals (TASK_UNINTERRUPTIBLE).
+#include "kernel/kernel.hpp"
+
+namespace pxc::kernel {
+
+void warn(const Ctx& ctx, const Sys& s, Warning w, const std::string& what)
+{
+    s.warn(w);
+    ctx.say("WARN: " + what);
+}
+
+bool task_is_blocked(const Ctx& ctx, const ConstSys& s, int p)
+{
+    return ctx.has(Feature::proxy_exec) && s.task(p).blocked_on() != BLOCKED_ON_NULL;
+}
+
+// __set_task_blocked_on() [p->blocked_lock]: only a task sets its own mutex.
+void set_task_blocked_on(const Ctx& ctx, const Sys& s, int p, int m)
+{
+    auto task = s.task(p);
+    const uint8_t want = blocked_on_mutex(m);
+    if (task.blocked_on() != BLOCKED_ON_NULL && task.blocked_on() != want)
+        warn(ctx, s, W_A2_SET_BLOCKED_ON,
+             "__set_task_blocked_on(" + ctx.name(p) + ", " + ctx.lname(m) + "): blocked_on is already " +
+                 ctx.m.blocked_on_name(task.blocked_on()));
+    if (ctx.narrating() && task.blocked_on() != want)
+        ctx.say(ctx.name(p) + ".blocked_on = " + ctx.lname(m));
+    task.blocked_on() = want;
+}
+
+// __clear_task_blocked_on() [p->blocked_lock]
+void clear_task_blocked_on(const Ctx& ctx, const Sys& s, int p, int m)
+{
+    auto task = s.task(p);
+    const uint8_t bo = task.blocked_on();
+    if (m >= 0 && bo != BLOCKED_ON_NULL && bo != blocked_on_mutex(m) && bo != PROXY_WAKING)
+        warn(ctx, s, W_A3_CLEAR_BLOCKED_ON,
+             "__clear_task_blocked_on(" + ctx.name(p) + ", " + ctx.lname(m) + "): blocked_on is " +
+                 ctx.m.blocked_on_name(bo));
+    if (bo != BLOCKED_ON_NULL)
+        ctx.say(ctx.name(p) + ".blocked_on = NULL");
+    task.blocked_on() = BLOCKED_ON_NULL;
+}
+
+// __set_task_blocked_on_waking() [p->blocked_lock]: never revives a cleared
+// relation; degenerates to a clear when proxy execution is off.
+void set_task_blocked_on_waking(const Ctx& ctx, const Sys& s, int p, int m)
+{
+    if (!ctx.has(Feature::proxy_exec)) {
+        clear_task_blocked_on(ctx, s, p, m);
+        return;
+    }
+    auto task = s.task(p);
+    const uint8_t bo = task.blocked_on();
+    if (bo == BLOCKED_ON_NULL)
+        return;
+    if (m >= 0 && bo != blocked_on_mutex(m) && bo != PROXY_WAKING)
+        warn(ctx, s, W_A4_SET_WAKING,
+             "__set_task_blocked_on_waking(" + ctx.name(p) + ", " + ctx.lname(m) + "): blocked_on is " +
+                 ctx.m.blocked_on_name(bo));
+    if (bo != PROXY_WAKING)
+        ctx.say(ctx.name(p) + ".blocked_on = PROXY_WAKING");
+    task.blocked_on() = PROXY_WAKING;
+}
+
+void advance(const Ctx& ctx, const Sys& s, int t)
+{
+    auto task = s.task(t);
+    task.pc() = OP_START;
+    task.pc_op() = ctx.m.program(t).next_op(task.pc_op());
+}
+
+namespace {
+
+int op_lock(const Ctx& ctx, const Sys& s, int t)
+{
+    return ctx.m.program(t).ops[s.task(t).pc_op()].lock;
+}
+
+// __mutex_trylock_common(): one cmpxchg on lock->owner. handoff: the first
+// waiter asks the owner to hand the lock over (sets HANDOFF) when it fails.
+bool mutex_trylock_common(const Ctx& ctx, const Sys& s, int m, int curr, bool handoff)
+{
+    auto lock = s.lock(m);
+    if (lock.owner() != NO_TASK) {
+        if (lock.flags() & MUTEX_FLAG_PICKUP) {
+            if (lock.owner() != curr)
+                return false;
+            lock.flags() &= uint8_t(~MUTEX_FLAG_PICKUP);
+            ctx.say(ctx.name(curr) + " picks up " + ctx.lname(m));
+            return true;
+        }
+        if (handoff && !(lock.flags() & MUTEX_FLAG_HANDOFF)) {
+            lock.flags() |= MUTEX_FLAG_HANDOFF;
+            ctx.say(ctx.lname(m) + " |= HANDOFF");
+        }
+        return false;
+    }
+    if (lock.flags() & (MUTEX_FLAG_HANDOFF | MUTEX_FLAG_PICKUP))
+        warn(ctx, s, W_A7_TRYLOCK_FLAGS, "__mutex_trylock_common(" + ctx.lname(m) + "): free owner word with HANDOFF/PICKUP");
+    lock.owner() = uint8_t(curr);
+    ctx.say(ctx.lname(m) + ".owner = " + ctx.name(curr));
+    return true;
+}
+
+// __mutex_remove_waiter(): all flags go when the list empties.
+void mutex_remove_waiter(const Ctx& ctx, const Sys& s, int m, int t)
+{
+    auto lock = s.lock(m);
+    uint8_t* wl = lock.wait_list();
+    int n = lock.waiters();
+    for (int i = 0; i < n; ++i) {
+        if (wl[i] != t)
+            continue;
+        for (int j = i; j + 1 < n; ++j)
+            wl[j] = wl[j + 1];
+        wl[n - 1] = NO_TASK;
+        break;
+    }
+    if (lock.waiters() == 0)
+        lock.flags() = 0;
+    (void)ctx;
+}
+
+// acquired: in __mutex_lock_common() [wait_lock, blocked_lock]
+void mutex_acquired(const Ctx& ctx, const Sys& s, int m, int t)
+{
+    clear_task_blocked_on(ctx, s, t, m);
+    s.task(t).state() = TASK_RUNNING;
+    mutex_remove_waiter(ctx, s, m, t);
+    advance(ctx, s, t);
+}
+
+// __mutex_handoff() [wait_lock]: owner := next | PICKUP, WAITERS kept.
+void mutex_handoff(const Ctx& ctx, const Sys& s, int m, int next, int curr)
+{
+    auto lock = s.lock(m);
+    if (lock.owner() != curr || (lock.flags() & MUTEX_FLAG_PICKUP))
+        warn(ctx, s, W_A6_UNLOCK_OWNER, "__mutex_handoff(" + ctx.lname(m) + "): owner is not current or PICKUP set");
+    lock.owner() = uint8_t(next);
+    lock.flags() = uint8_t((lock.flags() & MUTEX_FLAG_WAITERS) | (next != NO_TASK ? MUTEX_FLAG_PICKUP : 0));
+    ctx.say("__mutex_handoff(" + ctx.lname(m) + ", " + ctx.name(next) + ")");
+}
+
+}  // namespace
+
+// mutex_lock(): __mutex_lock_fast(), else __mutex_lock_common() S2-S6e
+// [lock->wait_lock, current->blocked_lock]: queue as waiter, blocked_on = m.
+void mutex_lock(Ctx& ctx, Sys s, int cpu, int t)
+{
+    (void)cpu;
+    const int m = op_lock(ctx, s, t);
+    if (mutex_trylock_common(ctx, s, m, t, false)) {
+        advance(ctx, s, t);
+        return ctx.done(s.bytes);
+    }
+    auto lock = s.lock(m);
+    lock.wait_list()[lock.waiters()] = uint8_t(t);
+    lock.flags() |= MUTEX_FLAG_WAITERS;
+    ctx.say(ctx.name(t) + " waits for " + ctx.lname(m) + " (owner " + ctx.name(lock.owner()) + ")");
+    set_task_blocked_on(ctx, s, t, m);
+    s.task(t).state() = TASK_UNINTERRUPTIBLE;
+    s.task(t).pc() = LOCK_SCHEDULE;
+    ctx.done(s.bytes);
+}
+
+// __mutex_lock_common() after schedule_preempt_disabled() returned: S6g-S6j
+// [lock->wait_lock, current->blocked_lock]: re-arm blocked_on, trylock or ask
+// for a handoff; the first waiter drops the locks to spin.
+void mutex_lock_woken(Ctx& ctx, Sys s, int cpu, int t)
+{
+    (void)cpu;
+    const int m = op_lock(ctx, s, t);
+    const bool first = s.lock(m).first_waiter() == t;
+    set_task_blocked_on(ctx, s, t, m);
+    s.task(t).state() = TASK_UNINTERRUPTIBLE;
+    if (mutex_trylock_common(ctx, s, m, t, first)) {
+        mutex_acquired(ctx, s, m, t);
+    } else if (first) {
+        // S6k: "clear blocked_on as mutex_optimistic_spin may schedule()"
+        clear_task_blocked_on(ctx, s, t, m);
+        s.task(t).pc() = LOCK_SPIN;
+    } else {
+        s.task(t).pc() = LOCK_SCHEDULE;
+    }
+    ctx.done(s.bytes);
+}
+
+// __mutex_lock_common() S6k after mutex_optimistic_spin() failed: retake
+// [lock->wait_lock, current->blocked_lock], blocked_on = m, then the loop's trylock.
+void mutex_lock_spin(Ctx& ctx, Sys s, int cpu, int t)
+{
+    (void)cpu;
+    const int m = op_lock(ctx, s, t);
+    set_task_blocked_on(ctx, s, t, m);
+    if (mutex_trylock_common(ctx, s, m, t, false))
+        mutex_acquired(ctx, s, m, t);
+    else
+        s.task(t).pc() = LOCK_SCHEDULE;
+    ctx.done(s.bytes);
+}
+
+// mutex_unlock(): __mutex_unlock_fast(), else the cmpxchg loop of
+// __mutex_unlock_slowpath() (no lock held, preemptible).
+void mutex_unlock(Ctx& ctx, Sys s, int cpu, int t)
+{
+    (void)cpu;
+    const int m = op_lock(ctx, s, t);
+    auto lock = s.lock(m);
+    if (lock.owner() != t || (lock.flags() & MUTEX_FLAG_PICKUP))
+        warn(ctx, s, W_A6_UNLOCK_OWNER,
+             "__mutex_unlock_slowpath(" + ctx.lname(m) + "): owner " + ctx.name(lock.owner()) + " is not current " +
+                 ctx.name(t) + " or PICKUP set");
+    const uint8_t flags = lock.flags();
+    if (flags & MUTEX_FLAG_HANDOFF) {
+        s.task(t).pc() = UNLOCK_WAIT_LOCK;   // keep the owner: hand off under wait_lock
+        ctx.say(ctx.lname(m) + " has HANDOFF: hand off under wait_lock");
+        return ctx.done(s.bytes);
+    }
+    lock.owner() = NO_TASK;
+    ctx.say(ctx.lname(m) + ".owner = NULL");
+    if (flags & MUTEX_FLAG_WAITERS)
+        s.task(t).pc() = UNLOCK_WAIT_LOCK;
+    else
+        advance(ctx, s, t);
+    ctx.done(s.bytes);
+}
+
+// __mutex_unlock_slowpath() [lock->wait_lock, next->blocked_lock]: mark the
+// first waiter waking, wake_q_add() it, __mutex_handoff() if HANDOFF was set;
+// then raw_spin_unlock_irqrestore_wake(): wake_up_q() with preemption off.
+void mutex_unlock_slowpath(Ctx& ctx, Sys s, int cpu, int t)
+{
+    (void)cpu;
+    const int m = op_lock(ctx, s, t);
+    auto lock = s.lock(m);
+    int next = NO_TASK;
+    if (lock.waiters() > 0) {
+        next = lock.first_waiter();
+        if (ctx.has(Feature::proxy_waking))
+            set_task_blocked_on_waking(ctx, s, next, m);
+        else
+            clear_task_blocked_on(ctx, s, next, m);
+        wake_q_add(ctx, s, t, next);
+    }
+    if (lock.owner() == t)   // the cmpxchg loop broke on HANDOFF
+        mutex_handoff(ctx, s, m, next, t);
+    if (s.task(t).wake_q())
+        s.task(t).pc() = WAKE_UP_Q;
+    else
+        advance(ctx, s, t);
+    ctx.done(s.bytes);
+}
+
+}  // namespace pxc::kernel

@@ -1,0 +1,14 @@
+#include "kernel/state.hpp"
+
+namespace pxc::kernel {
+
+Layout::Layout(int cpus, int tasks, int locks) : ncpus(cpus), ntasks(tasks), nlocks(locks)
+{
+    task_off = 0;
+    lock_off = task_off + size_t(ntasks) * task_bytes;
+    cpu_off = lock_off + size_t(nlocks) * lock_bytes();
+    global_off = cpu_off + size_t(ncpus) * cpu_bytes;
+    size = global_off + 1;
+}
+
+}  // namespace pxc::kernel

@@ -1,0 +1,175 @@
+// The system state as a packed, canonical byte string, and typed views on it.
+// The layout is computed once from the scenario (number of CPUs, tasks,
+// locks); nothing outside this file knows a byte offset. Every byte has one
+// meaning and unused slots are canonical (0xFF), so hashing and comparing
+// the bytes is comparing states.
+//
+// Names follow the kernel (task_struct, struct mutex, struct rq). The model
+// keeps a mutex's waiters as an ordered wait_list although v7.1 stores a
+// first_waiter pointer into a circular list: same order, simpler bytes.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+namespace pxc::kernel {
+
+inline constexpr uint8_t NO_TASK = 0xFF;   // owner == NULL, empty wait_list slot
+inline constexpr uint8_t IDLE = 0xFE;      // rq->idle in rq->curr / rq->donor
+
+// p->blocked_on: NULL, a mutex (index + 1) or the PROXY_WAKING sentinel.
+inline constexpr uint8_t BLOCKED_ON_NULL = 0;
+inline constexpr uint8_t PROXY_WAKING = 0xFF;
+inline constexpr uint8_t blocked_on_mutex(int lock) { return static_cast<uint8_t>(lock + 1); }
+inline constexpr bool is_mutex(uint8_t blocked_on) { return blocked_on != BLOCKED_ON_NULL && blocked_on != PROXY_WAKING; }
+inline constexpr int mutex_of(uint8_t blocked_on) { return blocked_on - 1; }
+
+// p->__state
+enum TaskState : uint8_t { TASK_RUNNING = 0, TASK_UNINTERRUPTIBLE = 1, TASK_DEAD = 2 };
+// p->on_rq
+enum OnRq : uint8_t { NOT_ON_RQ = 0, TASK_ON_RQ_QUEUED = 1, TASK_ON_RQ_MIGRATING = 2 };
+// lock->owner low bits
+enum MutexFlag : uint8_t { MUTEX_FLAG_WAITERS = 0x01, MUTEX_FLAG_HANDOFF = 0x02, MUTEX_FLAG_PICKUP = 0x04 };
+
+// Where a task is inside the kernel code of its current program operation.
+// OP_START is "about to start operation pc_op" (preemptible); the others are
+// the points between the atomic steps of mutex.cpp and wakeup.cpp.
+enum TaskPc : uint8_t {
+    OP_START = 0,
+    LOCK_SCHEDULE,     // __mutex_lock_common: waiter queued, about to schedule_preempt_disabled()
+    LOCK_WOKEN,        // __mutex_lock_common: back from schedule(), about to retake wait_lock
+    LOCK_SPIN,         // __mutex_lock_common: first waiter dropped the locks around mutex_optimistic_spin()
+    UNLOCK_WAIT_LOCK,  // __mutex_unlock_slowpath: owner released or HANDOFF seen, about to take wait_lock
+    WAKE_UP_Q,         // wake_up_q: next try_to_wake_up of the task's wake_q
+    TTWU_ACTIVATE,     // try_to_wake_up: pi_lock held, task off the rq, waiting for !on_cpu
+    TTWU_OUT,          // try_to_wake_up: at out:, about to clear blocked_on
+    EXITED,            // do_exit done
+};
+
+// What a CPU is doing in __schedule() across steps (the rq lock is dropped in between).
+enum SchedPc : uint8_t {
+    SCHED_NONE = 0,           // not in __schedule (rq->curr runs)
+    SCHED_MIGRATE_ATTACH,     // proxy_migrate_task: p MIGRATING, about to take the target rq lock
+    SCHED_FORCE_RETURN,       // proxy_force_return: rq lock dropped, about to task_rq_lock(p)
+    SCHED_FORCE_RETURN_ATTACH,// proxy_force_return: p MIGRATING, about to take the target rq lock
+    SCHED_PICK_AGAIN,         // __schedule: about to retake the rq lock and pick again
+    SCHED_STUCK,              // find_proxy_task walks a blocked_on cycle forever, rq lock held
+};
+
+// Kernel warnings (kernel-protocol.md section 4.1), one bit each in the state.
+enum Warning : uint8_t {
+    W_A2_SET_BLOCKED_ON = 0,   // __set_task_blocked_on: blocked_on already a different value
+    W_A3_CLEAR_BLOCKED_ON,     // __clear_task_blocked_on: clearing a different mutex
+    W_A4_SET_WAKING,           // __set_task_blocked_on_waking: blocked_on not m / PROXY_WAKING
+    W_A6_UNLOCK_OWNER,         // __mutex_unlock_slowpath: owner != current or PICKUP set
+    W_A7_TRYLOCK_FLAGS,        // __mutex_trylock_common: free owner word with HANDOFF/PICKUP
+    W_A8_OWNER_NOT_ON_RQ,      // find_proxy_task: returned owner not on_rq
+    W_A9_MIGRATE_CURR,         // proxy_migrate_task: p == rq->curr
+    W_A10_FORCE_RETURN_CURR,   // proxy_force_return: p is current on its rq
+    WARNING_COUNT
+};
+
+struct Layout {
+    int ncpus = 0, ntasks = 0, nlocks = 0;
+    size_t task_off = 0, lock_off = 0, cpu_off = 0, global_off = 0, size = 0;
+
+    static constexpr size_t task_bytes = 10;
+    static constexpr size_t cpu_bytes = 5;
+    size_t lock_bytes() const { return 2 + size_t(ntasks); }
+
+    Layout() = default;
+    Layout(int cpus, int tasks, int locks);
+};
+
+// Typed views: B is uint8_t (writable) or const uint8_t.
+template <class B>
+struct TaskViewT {
+    B* p;
+    auto& pc_op() const { return p[0]; }        // index of the program operation
+    auto& pc() const { return p[1]; }           // TaskPc inside it
+    auto& state() const { return p[2]; }        // p->__state
+    auto& on_rq() const { return p[3]; }        // p->on_rq
+    auto& cpu() const { return p[4]; }          // task_cpu(p)
+    auto& wake_cpu() const { return p[5]; }     // p->wake_cpu
+    auto& cpus_mask() const { return p[6]; }    // p->cpus_mask, one bit per CPU
+    auto& blocked_on() const { return p[7]; }   // p->blocked_on (blocked_lock)
+    auto& wake_q() const { return p[8]; }       // tasks in this task's on-stack wake_q, one bit each
+    auto& wake_target() const { return p[9]; }  // task this one is waking in try_to_wake_up
+};
+
+template <class B>
+struct LockViewT {
+    B* p;
+    int ntasks;
+    auto& owner() const { return p[0]; }        // __owner_task(lock->owner), NO_TASK when free
+    auto& flags() const { return p[1]; }        // MUTEX_FLAG_* bits of lock->owner
+    B* wait_list() const { return p + 2; }      // waiters in order, NO_TASK padded (wait_lock)
+
+    int waiters() const
+    {
+        int n = 0;
+        while (n < ntasks && p[2 + n] != NO_TASK)
+            ++n;
+        return n;
+    }
+    uint8_t first_waiter() const { return p[2]; }
+    bool has_waiter(int t) const
+    {
+        for (int i = 0; i < ntasks && p[2 + i] != NO_TASK; ++i)
+            if (p[2 + i] == t)
+                return true;
+        return false;
+    }
+};
+
+template <class B>
+struct CpuViewT {
+    B* p;
+    auto& curr() const { return p[0]; }         // rq->curr: execution context
+    auto& donor() const { return p[1]; }        // rq->donor: scheduling context
+    auto& sched() const { return p[2]; }        // SchedPc
+    auto& arg_task() const { return p[3]; }     // task being migrated / returned
+    auto& arg_cpu() const { return p[4]; }      // its target CPU
+};
+
+// A whole state over a byte buffer.
+template <class B>
+struct SysT {
+    const Layout* l;
+    B* bytes;
+
+    TaskViewT<B> task(int t) const { return {bytes + l->task_off + size_t(t) * Layout::task_bytes}; }
+    LockViewT<B> lock(int m) const { return {bytes + l->lock_off + size_t(m) * l->lock_bytes(), l->ntasks}; }
+    CpuViewT<B> cpu(int c) const { return {bytes + l->cpu_off + size_t(c) * Layout::cpu_bytes}; }
+    uint8_t warnings() const { return bytes[l->global_off]; }   // Warning bits
+    void warn(Warning w) const { bytes[l->global_off] |= uint8_t(1u << w); }
+
+    // task_on_cpu(): the task is some CPU's rq->curr.
+    int running_on(int t) const
+    {
+        for (int c = 0; c < l->ncpus; ++c)
+            if (cpu(c).curr() == t)
+                return c;
+        return -1;
+    }
+    // A task's pi_lock is held by a try_to_wake_up spinning on p->on_cpu.
+    bool pi_locked(int t) const
+    {
+        for (int w = 0; w < l->ntasks; ++w)
+            if (task(w).pc() == TTWU_ACTIVATE && task(w).wake_target() == t)
+                return true;
+        return false;
+    }
+    bool in_wake_q(int t) const
+    {
+        for (int w = 0; w < l->ntasks; ++w)
+            if (task(w).wake_q() & (1u << t))
+                return true;
+        return false;
+    }
+};
+
+using Sys = SysT<uint8_t>;
+using ConstSys = SysT<const uint8_t>;
+inline ConstSys as_const(const Sys& s) { return {s.l, s.bytes}; }
+
+}  // namespace pxc::kernel

@@ -1,0 +1,51 @@
+#include "trace/json.hpp"
+
+namespace pxc::trace {
+
+nlohmann::json stats_json(const explorer::Stats& st)
+{
+    return {
+        {"states", st.states},
+        {"transitions", st.transitions},
+        {"depth", st.depth},
+        {"terminal_states", st.terminal_states},
+        {"seconds", st.seconds},
+        {"states_per_second", st.states_per_second()},
+        {"bytes_per_state", st.bytes_per_state()},
+        {"state_bytes", st.state_size},
+        {"peak_memory_bytes", st.peak_rss_bytes},
+    };
+}
+
+nlohmann::json trace_json(const kernel::Model& m, const Trace& tr)
+{
+    nlohmann::json steps = nlohmann::json::array();
+    for (size_t i = 0; i < tr.steps.size(); ++i) {
+        const TraceStep& st = tr.steps[i];
+        nlohmann::json changes = nlohmann::json::array();
+        for (const Change& c : st.changes)
+            changes.push_back({{"field", c.field}, {"from", c.from}, {"to", c.to}});
+        steps.push_back({
+            {"index", i + 1},
+            {"cpu", st.cpu},
+            {"task", st.task.empty() ? nlohmann::json(nullptr) : nlohmann::json(st.task)},
+            {"function", st.function},
+            {"step", st.title},
+            {"label", st.label},
+            {"action", st.actions},
+            {"changes", changes},
+        });
+    }
+    return {
+        {"format", "proxycheck-trace-1"},
+        {"model", tr.model},
+        {"features", tr.features},
+        {"property", tr.property},
+        {"message", tr.message},
+        {"at_terminal_state", tr.at_terminal},
+        {"steps", steps},
+        {"final_state", describe_state(m, tr.last_state.data())},
+    };
+}
+
+}  // namespace pxc::trace

@@ -1,0 +1,190 @@
+#include "trace/trace.hpp"
+
+#include <cstring>
+
+#include "kernel/state.hpp"
+
+namespace pxc::trace {
+
+using namespace pxc::kernel;
+
+namespace {
+
+std::string cpu_set(uint8_t mask)
+{
+    std::string out = "{";
+    for (int c = 0; c < 8; ++c)
+        if (mask & (1u << c))
+            out += (out.size() > 1 ? "," : "") + std::to_string(c);
+    return out + "}";
+}
+
+std::string flags_text(uint8_t f)
+{
+    std::string out;
+    if (f & MUTEX_FLAG_WAITERS)
+        out += "WAITERS";
+    if (f & MUTEX_FLAG_HANDOFF)
+        out += std::string(out.empty() ? "" : "|") + "HANDOFF";
+    if (f & MUTEX_FLAG_PICKUP)
+        out += std::string(out.empty() ? "" : "|") + "PICKUP";
+    return out.empty() ? "0" : out;
+}
+
+const char* on_rq_text(uint8_t v)
+{
+    return v == TASK_ON_RQ_QUEUED ? "QUEUED" : v == TASK_ON_RQ_MIGRATING ? "MIGRATING" : "0";
+}
+
+const char* state_text(uint8_t v)
+{
+    return v == TASK_RUNNING ? "RUNNING" : v == TASK_UNINTERRUPTIBLE ? "UNINTERRUPTIBLE" : "DEAD";
+}
+
+std::string wait_list_text(const Model& m, const LockViewT<const uint8_t>& l)
+{
+    std::string out = "[";
+    for (int i = 0; i < l.waiters(); ++i)
+        out += (i ? "," : "") + m.task_name(l.wait_list()[i]);
+    return out + "]";
+}
+
+std::string wake_q_text(const Model& m, uint8_t q)
+{
+    std::string out = "[";
+    for (int t = 0; t < 8; ++t)
+        if (q & (1u << t))
+            out += (out.size() > 1 ? "," : "") + m.task_name(t);
+    return out + "]";
+}
+
+void split_actions(const std::string& log, std::vector<std::string>& out)
+{
+    size_t start = 0;
+    while (start < log.size()) {
+        size_t end = log.find("; ", start);
+        if (end == std::string::npos)
+            end = log.size();
+        out.push_back(log.substr(start, end - start));
+        start = end + 2;
+    }
+}
+
+}  // namespace
+
+std::vector<Change> diff_states(const Model& m, const uint8_t* before, const uint8_t* after)
+{
+    std::vector<Change> out;
+    auto a = m.view(before), b = m.view(after);
+    auto add = [&](std::string field, std::string from, std::string to) {
+        if (from != to)
+            out.push_back({std::move(field), std::move(from), std::move(to)});
+    };
+    const Layout& l = m.layout();
+    for (int t = 0; t < l.ntasks; ++t) {
+        auto x = a.task(t), y = b.task(t);
+        const std::string n = m.task_name(t) + ".";
+        add(n + "__state", state_text(x.state()), state_text(y.state()));
+        add(n + "on_rq", on_rq_text(x.on_rq()), on_rq_text(y.on_rq()));
+        add(n + "cpu", std::to_string(x.cpu()), std::to_string(y.cpu()));
+        add(n + "wake_cpu", std::to_string(x.wake_cpu()), std::to_string(y.wake_cpu()));
+        add(n + "cpus_mask", cpu_set(x.cpus_mask()), cpu_set(y.cpus_mask()));
+        add(n + "blocked_on", m.blocked_on_name(x.blocked_on()), m.blocked_on_name(y.blocked_on()));
+        add(n + "wake_q", wake_q_text(m, x.wake_q()), wake_q_text(m, y.wake_q()));
+    }
+    for (int i = 0; i < l.nlocks; ++i) {
+        auto x = a.lock(i), y = b.lock(i);
+        const std::string n = m.lock_name(i) + ".";
+        add(n + "owner", m.task_name(x.owner()), m.task_name(y.owner()));
+        add(n + "flags", flags_text(x.flags()), flags_text(y.flags()));
+        add(n + "wait_list", wait_list_text(m, x), wait_list_text(m, y));
+    }
+    for (int c = 0; c < l.ncpus; ++c) {
+        auto x = a.cpu(c), y = b.cpu(c);
+        const std::string n = "CPU" + std::to_string(c) + ".";
+        add(n + "curr", m.task_name(x.curr()), m.task_name(y.curr()));
+        add(n + "donor", m.task_name(x.donor()), m.task_name(y.donor()));
+    }
+    return out;
+}
+
+std::vector<std::string> describe_state(const Model& m, const uint8_t* s)
+{
+    std::vector<std::string> out;
+    auto sys = m.view(s);
+    const Layout& l = m.layout();
+    for (int t = 0; t < l.ntasks; ++t) {
+        auto task = sys.task(t);
+        std::string line = m.task_name(t) + ": " + state_text(task.state()) + ", on_rq " + on_rq_text(task.on_rq()) +
+                           " on CPU" + std::to_string(task.cpu()) + ", cpus_mask " + cpu_set(task.cpus_mask());
+        const int on = sys.running_on(t);
+        if (on >= 0)
+            line += ", running on CPU" + std::to_string(on);
+        for (int c = 0; c < l.ncpus; ++c)
+            if (sys.cpu(c).donor() == t && sys.cpu(c).curr() != t)
+                line += ", donor of CPU" + std::to_string(c);
+        const uint8_t bo = task.blocked_on();
+        line += ", blocked_on " + m.blocked_on_name(bo);
+        if (is_mutex(bo))
+            line += " (owner " + m.task_name(sys.lock(mutex_of(bo)).owner()) + ")";
+        line += ", at " + m.where(t, s);
+        out.push_back(line);
+    }
+    for (int i = 0; i < l.nlocks; ++i) {
+        auto lock = sys.lock(i);
+        out.push_back(m.lock_name(i) + ": owner " + m.task_name(lock.owner()) + ", flags " + flags_text(lock.flags()) +
+                      ", wait_list " + wait_list_text(m, lock));
+    }
+    for (int c = 0; c < l.ncpus; ++c) {
+        auto rq = sys.cpu(c);
+        out.push_back("CPU" + std::to_string(c) + ": curr " + m.task_name(rq.curr()) + ", donor " +
+                      m.task_name(rq.donor()) + (rq.sched() == SCHED_STUCK ? ", stuck in find_proxy_task" : ""));
+    }
+    return out;
+}
+
+Trace build_trace_from_states(const Model& m, const std::vector<std::vector<uint8_t>>& states, const std::vector<Label>& labels,
+                  const explorer::Violation& v, bool at_terminal)
+{
+    Trace tr;
+    tr.model = m.scenario().file;
+    tr.features = m.features().to_string();
+    tr.property = v.property;
+    tr.message = v.message;
+    tr.at_terminal = at_terminal;
+    for (size_t i = 1; i < states.size(); ++i) {
+        const uint8_t* before = states[i - 1].data();
+        const uint8_t* after = states[i].data();
+        std::string narration;
+        struct Match {
+            Label want;
+            const uint8_t* after;
+            size_t size;
+            std::string* out;
+        } match{labels[i], after, m.state_size(), &narration};
+        m.successors(before,
+                     kernel::Emit{&match,
+                                  [](void* o, Label l, const uint8_t* next, const std::string* log) {
+                                      auto* mt = static_cast<Match*>(o);
+                                      if (l == mt->want && std::memcmp(next, mt->after, mt->size) == 0 && log)
+                                          *mt->out = *log;
+                                  }},
+                     true);
+        const Step st = Step::unpack(labels[i]);
+        TraceStep ts;
+        ts.label = labels[i];
+        ts.cpu = st.cpu;
+        ts.task = st.task == NO_TASK ? "" : m.task_name(st.task);
+        ts.function = m.step_function(labels[i]);
+        ts.title = (ts.task.empty() ? "" : ts.task + ": ") + ts.function;
+        if (st.task != NO_TASK && (st.kind == StepKind::mutex_lock || st.kind == StepKind::mutex_unlock))
+            ts.title += "(" + m.lock_name(m.program(st.task).ops[m.view(before).task(st.task).pc_op()].lock) + ")";
+        split_actions(narration, ts.actions);
+        ts.changes = diff_states(m, before, after);
+        tr.steps.push_back(std::move(ts));
+    }
+    tr.last_state = states.back();
+    return tr;
+}
+
+}  // namespace pxc::trace
