@@ -6,7 +6,8 @@
 //   ttwu_activate    [p->pi_lock, target rq lock] once !p->on_cpu:
 //                    select_task_rq (every allowed CPU), set_task_cpu, ttwu_queue
 //   ttwu_out         out: clear_task_blocked_on(p, NULL) [p->blocked_lock]
-//                    (the PROXY_WAKING commit; absent without proxy_waking)
+//                    (the PROXY_WAKING commit alone: proxy_waking without
+//                    proxy_migration; v7.1 removed it again)
 // A waker spinning in __task_rq_lock() on a MIGRATING p is modelled as the
 // step not being enabled yet; so is one spinning on p->pi_lock.
 #include "kernel/kernel.hpp"
@@ -36,9 +37,13 @@ void ttwu_done(const Ctx& ctx, const Sys& s, int t)
         advance(ctx, s, t);
 }
 
+// The PROXY_WAKING commit added the out: clear "for now"; the proxy
+// migration patch (b049b81bdff6, "Handle blocked-waiter migration (and
+// return migration)") removed it again, so that PROXY_WAKING survives until
+// find_proxy_task() sends the task home with proxy_force_return().
 void goto_out(const Ctx& ctx, const Sys& s, int t)
 {
-    if (ctx.has(Feature::proxy_waking))
+    if (ctx.has(Feature::proxy_waking) && !ctx.has(Feature::proxy_migration))
         s.task(t).pc() = TTWU_OUT;
     else
         ttwu_done(ctx, s, t);

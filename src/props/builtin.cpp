@@ -154,7 +154,10 @@ std::string owner_cycle_from(const Model& m, const uint8_t* s, int t)
         const int l = waits_for(m, s, p);
         if (l < 0)
             return "";
-        p = sys.lock(l).owner();
+        const int owner = sys.lock(l).owner();
+        if (owner == p)   // handed off to p (PICKUP): a lost handoff, not a cycle
+            return "";
+        p = owner;
     }
     if (p == NO_TASK)
         return "";
