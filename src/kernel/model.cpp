@@ -186,6 +186,15 @@ std::string Model::blocked_on_name(uint8_t blocked_on) const
     return lock_name(mutex_of(blocked_on));
 }
 
+std::string Model::cpumask_name(uint8_t mask)
+{
+    std::string out = "{";
+    for (int c = 0; c < 8; ++c)
+        if (mask & (1u << c))
+            out += (out.size() > 1 ? "," : "") + std::to_string(c);
+    return out + "}";
+}
+
 bool Model::holds(const uint8_t* bytes, int t, int m) const
 {
     auto task = view(bytes).task(t);

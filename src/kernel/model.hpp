@@ -55,6 +55,7 @@ public:
     std::string task_name(int t) const;     // "A", "idle", "(none)"
     std::string lock_name(int m) const;
     std::string blocked_on_name(uint8_t blocked_on) const;   // "NULL", "M1", "PROXY_WAKING"
+    static std::string cpumask_name(uint8_t mask);            // "{0,2}"
     std::string describe_step(Label l) const;                // "CPU0 A: mutex_lock(M1)"
     // The kernel function of a step ("mutex_lock", "__schedule", ...).
     std::string step_function(Label l) const;

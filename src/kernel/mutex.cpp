@@ -117,7 +117,7 @@ bool mutex_trylock_common(const Ctx& ctx, const Sys& s, int m, int curr, bool ha
 }
 
 // __mutex_remove_waiter(): all flags go when the list empties.
-void mutex_remove_waiter(const Ctx& ctx, const Sys& s, int m, int t)
+void mutex_remove_waiter(const Sys& s, int m, int t)
 {
     auto lock = s.lock(m);
     uint8_t* wl = lock.wait_list();
@@ -132,7 +132,6 @@ void mutex_remove_waiter(const Ctx& ctx, const Sys& s, int m, int t)
     }
     if (lock.waiters() == 0)
         lock.flags() = 0;
-    (void)ctx;
 }
 
 // acquired: in __mutex_lock_common() [wait_lock, blocked_lock]
@@ -140,7 +139,7 @@ void mutex_acquired(const Ctx& ctx, const Sys& s, int m, int t)
 {
     clear_task_blocked_on(ctx, s, t, m);
     s.task(t).state() = TASK_RUNNING;
-    mutex_remove_waiter(ctx, s, m, t);
+    mutex_remove_waiter(s, m, t);
     advance(ctx, s, t);
 }
 

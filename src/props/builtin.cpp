@@ -11,15 +11,6 @@ using namespace pxc::kernel;
 
 namespace {
 
-std::string cpus_text(uint8_t mask)
-{
-    std::string out = "{";
-    for (int c = 0; c < 8; ++c)
-        if (mask & (1u << c))
-            out += (out.size() > 1 ? "," : "") + std::to_string(c);
-    return out + "}";
-}
-
 // The lock a task sleeps for inside __mutex_lock_common(), or -1.
 int waits_for(const Model& m, const uint8_t* s, int t)
 {
@@ -38,7 +29,7 @@ std::string check_affinity(const Model& m, const uint8_t* s)
         const int t = sys.cpu(c).curr();
         if (t != IDLE && !(sys.task(t).cpus_mask() & (1u << c)))
             return m.task_name(t) + " runs on CPU" + std::to_string(c) + " outside its cpus_mask " +
-                   cpus_text(sys.task(t).cpus_mask());
+                   Model::cpumask_name(sys.task(t).cpus_mask());
     }
     return "";
 }

@@ -10,15 +10,6 @@ using namespace pxc::kernel;
 
 namespace {
 
-std::string cpu_set(uint8_t mask)
-{
-    std::string out = "{";
-    for (int c = 0; c < 8; ++c)
-        if (mask & (1u << c))
-            out += (out.size() > 1 ? "," : "") + std::to_string(c);
-    return out + "}";
-}
-
 std::string flags_text(uint8_t f)
 {
     std::string out;
@@ -88,7 +79,7 @@ std::vector<Change> diff_states(const Model& m, const uint8_t* before, const uin
         add(n + "on_rq", on_rq_text(x.on_rq()), on_rq_text(y.on_rq()));
         add(n + "cpu", std::to_string(x.cpu()), std::to_string(y.cpu()));
         add(n + "wake_cpu", std::to_string(x.wake_cpu()), std::to_string(y.wake_cpu()));
-        add(n + "cpus_mask", cpu_set(x.cpus_mask()), cpu_set(y.cpus_mask()));
+        add(n + "cpus_mask", Model::cpumask_name(x.cpus_mask()), Model::cpumask_name(y.cpus_mask()));
         add(n + "blocked_on", m.blocked_on_name(x.blocked_on()), m.blocked_on_name(y.blocked_on()));
         add(n + "wake_q", wake_q_text(m, x.wake_q()), wake_q_text(m, y.wake_q()));
     }
@@ -116,7 +107,7 @@ std::vector<std::string> describe_state(const Model& m, const uint8_t* s)
     for (int t = 0; t < l.ntasks; ++t) {
         auto task = sys.task(t);
         std::string line = m.task_name(t) + ": " + state_text(task.state()) + ", on_rq " + on_rq_text(task.on_rq()) +
-                           " on CPU" + std::to_string(task.cpu()) + ", cpus_mask " + cpu_set(task.cpus_mask());
+                           " on CPU" + std::to_string(task.cpu()) + ", cpus_mask " + Model::cpumask_name(task.cpus_mask());
         const int on = sys.running_on(t);
         if (on >= 0)
             line += ", running on CPU" + std::to_string(on);
