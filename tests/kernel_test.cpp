@@ -18,7 +18,7 @@
 #include "kernel/scenario.hpp"
 #include "kernel/state.hpp"
 #include "kernel/step.hpp"
-#include "props/builtin.hpp"
+#include "props/checker.hpp"
 
 using namespace pxc;
 using namespace pxc::kernel;
@@ -234,9 +234,9 @@ void exited(const Sys& s, const Model& m, int t)
 
 std::string verdict(const World& w, std::string_view property, const uint8_t* s)
 {
-    const props::Property* p = props::find_property(property);
+    const props::Property* p = props::Catalog::standard().find(property);
     REQUIRE(p != nullptr);
-    return p->check(w.m, s);
+    return props::evaluate(w.m, *p, s);
 }
 std::string verdict(const World& w, std::string_view property) { return verdict(w, property, w.bytes.data()); }
 std::string verdict(const World& w, std::string_view property, const Succ& s)
@@ -970,7 +970,7 @@ TEST_CASE("the model refuses a ww_mutex scenario and proxy_migration without pro
 }
 
 // ===========================================================================
-// Built-in properties on hand-built states (kernel-protocol.md 4.2)
+// The library properties (properties/*.prop) and the C++ ones on hand-built states (kernel-protocol.md 4.2)
 
 TEST_CASE("no_affinity_violating_run allows a donor parked outside its mask but not running there")
 {
@@ -983,7 +983,7 @@ TEST_CASE("no_affinity_violating_run allows a donor parked outside its mask but 
     CHECK(verdict(w, "no_affinity_violating_run").empty());
 
     s.cpu(1).curr() = A;
-    CHECK_CONTAINS(verdict(w, "no_affinity_violating_run"), "A runs on CPU1 outside its cpus_mask {0}");
+    CHECK_CONTAINS(verdict(w, "no_affinity_violating_run"), "c = CPU1, t = A: c.curr == t, not c in t.cpus_mask (t.cpus_mask = {0})");
 }
 
 TEST_CASE("mutual_exclusion holds for one holder named by the owner word and fails for two holders or a stale "
@@ -1005,12 +1005,12 @@ TEST_CASE("mutual_exclusion holds for one holder named by the owner word and fai
     SUBCASE("two holders")
     {
         at(s, B, 1, OP_START);
-        CHECK_CONTAINS(verdict(w, "mutual_exclusion"), "A and B both hold M1");
+        CHECK_CONTAINS(verdict(w, "mutual_exclusion"), "m = M1, t = B: holds(t, m), m.owner != t (m.owner = A)");
     }
     SUBCASE("a holder the owner word does not name")
     {
         s.lock(M1).owner() = NO_TASK;
-        CHECK_CONTAINS(verdict(w, "mutual_exclusion"), "A holds M1 but its owner word names NULL");
+        CHECK_CONTAINS(verdict(w, "mutual_exclusion"), "m = M1, t = A: holds(t, m), m.owner != t (m.owner = none)");
     }
 }
 
@@ -1024,17 +1024,17 @@ TEST_CASE("donor_valid requires rq->donor to be idle or queued on that runqueue"
     SUBCASE("dequeued donor")
     {
         s.task(A).on_rq() = NOT_ON_RQ;
-        CHECK_CONTAINS(verdict(w, "donor_valid"), "CPU0.donor = A but A is dequeued");
+        CHECK_CONTAINS(verdict(w, "donor_valid"), "c = CPU0, t = A: c.donor == t, t.on_rq != TASK_ON_RQ_QUEUED (t.on_rq = 0)");
     }
     SUBCASE("donor queued elsewhere")
     {
         s.task(A).cpu() = 1;
-        CHECK_CONTAINS(verdict(w, "donor_valid"), "A is queued on CPU1");
+        CHECK_CONTAINS(verdict(w, "donor_valid"), "c = CPU0, t = A: c.donor == t, t.cpu != c (t.cpu = CPU1)");
     }
     SUBCASE("migrating donor")
     {
         s.task(A).on_rq() = TASK_ON_RQ_MIGRATING;
-        CHECK_CONTAINS(verdict(w, "donor_valid"), "A is migrating");
+        CHECK_CONTAINS(verdict(w, "donor_valid"), "t.on_rq != TASK_ON_RQ_QUEUED (t.on_rq = TASK_ON_RQ_MIGRATING)");
     }
 }
 
@@ -1050,12 +1050,12 @@ TEST_CASE("blocked_on_consistent requires blocked_on = M only for a waiter of M 
     SUBCASE("not on the wait_list")
     {
         s.lock(M1).wait_list()[0] = NO_TASK;
-        CHECK_CONTAINS(verdict(w, "blocked_on_consistent"), "A.blocked_on = M1 but A is not on its wait_list");
+        CHECK_CONTAINS(verdict(w, "blocked_on_consistent"), "t = A, m = M1: t.blocked_on == m, not t in m.wait_list (m.wait_list = [])");
     }
     SUBCASE("outside the slowpath")
     {
         at(s, A, 1, OP_START);
-        CHECK_CONTAINS(verdict(w, "blocked_on_consistent"), "outside the mutex slowpath");
+        CHECK_CONTAINS(verdict(w, "blocked_on_consistent"), "t = A: t.blocked_on != none (t.blocked_on = M1), t.waiting_on == none");
     }
     SUBCASE("PROXY_WAKING inside the slowpath is fine")
     {

@@ -37,19 +37,17 @@ FeatureSet resolve_features(const Scenario& sc, const std::vector<std::string>& 
 
 int cmd_check(const CheckOptions& opt)
 {
-    if (!opt.property_files.empty())
-        throw Error("--properties: property files are not supported yet (the property language is a later issue); "
-                    "use --property NAME with the built-in properties (proxycheck list properties)");
     if (opt.mode != "exact")
         throw Error("--mode " + opt.mode + " is not implemented yet; only exact mode is available");
     if (!opt.dot.empty())
         throw Error("--dot is not implemented yet");
     const explorer::Limits limits = make_limits(opt.memory, opt.max_states, opt.seconds);
+    const props::Catalog catalog = props::Catalog::with_files(opt.property_files);
     const Scenario sc = load_scenario(opt.model);
     const FeatureSet fs = resolve_features(sc, split_feature_list(opt.features), SourceLoc{"--features", 0, 0});
     const kernel::Model model(sc, fs);
 
-    const RunOutcome run = run_model(model, opt.properties, limits, !opt.quiet_progress);
+    const RunOutcome run = run_model(model, catalog, opt.properties, limits, !opt.quiet_progress);
     const explorer::Result& r = run.result;
 
     if (!opt.trace_out.empty() && run.trace) {

@@ -9,7 +9,7 @@ struct CheckOptions {
     std::string model;                       // scenario file
     std::string features;                    // --features LIST, applied after the file's own
     std::vector<std::string> properties;     // --property NAME (empty: all)
-    std::vector<std::string> property_files; // --properties FILE (property language: not yet)
+    std::vector<std::string> property_files; // --properties FILE: the user's own .prop files
     unsigned threads = 0;                    // --threads (the search is single-threaded for now)
     std::string memory;                      // --memory SIZE
     unsigned long long max_states = 0;       // --max-states
@@ -23,6 +23,7 @@ struct CheckOptions {
 
 struct CiOptions {
     std::vector<std::string> paths;          // models or folders (default models/)
+    std::vector<std::string> property_files; // --properties FILE: properties the expectations may name
     std::string junit, json;                 // reports
     std::string memory;
     unsigned long long max_states = 0;
@@ -32,6 +33,6 @@ struct CiOptions {
 
 int cmd_check(const CheckOptions& opt);
 int cmd_ci(const CiOptions& opt);
-int cmd_list(const std::string& what);
+int cmd_list(const std::string& what, const std::vector<std::string>& property_files);
 
 }  // namespace pxc::cli

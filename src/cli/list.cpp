@@ -2,11 +2,11 @@
 
 #include "cli/commands.hpp"
 #include "kernel/features.hpp"
-#include "props/builtin.hpp"
+#include "props/library.hpp"
 
 namespace pxc::cli {
 
-int cmd_list(const std::string& what)
+int cmd_list(const std::string& what, const std::vector<std::string>& property_files)
 {
     if (what == "features") {
         for (const FeatureInfo& f : all_features())
@@ -17,10 +17,11 @@ int cmd_list(const std::string& what)
             std::printf("%-6s %s\n       %s\n", std::string(b.name).c_str(), b.features.to_string().c_str(),
                         std::string(b.reference).c_str());
     } else {
-        for (const props::Property& p : props::builtin_properties())
-            std::printf("%-27s %-9s %s\n%-27s           %s (built-in: src/props/builtin.cpp)\n",
-                        std::string(p.name).c_str(), p.kind == props::Kind::invariant ? "invariant" : "deadlock",
-                        std::string(p.description).c_str(), "", std::string(p.reference).c_str());
+        const props::Catalog catalog = props::Catalog::with_files(property_files);
+        for (const props::Property& p : catalog.all())
+            std::printf("%-27s %-9s %s\n%-37s %s\n", p.name.c_str(),
+                        p.kind == props::Kind::invariant ? "invariant" : "deadlock", p.description.c_str(), "",
+                        p.origin().c_str());
     }
     return 0;
 }

@@ -19,7 +19,7 @@ int main(int argc, char** argv)
     c->add_option("model", check.model, "scenario file (models/*.toml)")->required();
     c->add_option("--features", check.features, "comma-separated +flag/-flag, applied after the file's own");
     c->add_option("--property", check.properties, "check only this property (repeatable)");
-    c->add_option("--properties", check.property_files, "property file (repeatable; not supported yet)");
+    c->add_option("--properties", check.property_files, "add the properties of a .prop file (repeatable)");
     c->add_option("--threads", check.threads, "worker threads (the search is single-threaded for now)");
     c->add_option("--memory", check.memory, "stop with 'incomplete' before the visited set exceeds SIZE (e.g. 4G)");
     c->add_option("--max-states", check.max_states, "stop with 'incomplete' after N states");
@@ -34,6 +34,8 @@ int main(int argc, char** argv)
     CiOptions ci;
     auto* ci_cmd = app.add_subcommand("ci", "check every [[expect]] of every model under PATH (default models/)");
     ci_cmd->add_option("paths", ci.paths, "model files or folders");
+    ci_cmd->add_option("--properties", ci.property_files,
+                       "add the properties of a .prop file, for expectations that name them (repeatable)");
     ci_cmd->add_option("--junit", ci.junit, "write a JUnit XML report");
     ci_cmd->add_option("--json", ci.json, "write a JSON report");
     ci_cmd->add_option("--memory", ci.memory, "per-run memory limit");
@@ -43,10 +45,12 @@ int main(int argc, char** argv)
                      "rewrite the counterexample files the expectations name (explicit, never automatic)");
 
     std::string what;
+    std::vector<std::string> list_files;
     auto* l = app.add_subcommand("list", "list features, baselines or properties");
     l->add_option("what", what, "features | baselines | properties")
         ->required()
         ->check(CLI::IsMember({"features", "baselines", "properties"}));
+    l->add_option("--properties", list_files, "also list the properties of a .prop file (repeatable)");
 
     try {
         app.parse(argc, argv);
@@ -59,7 +63,7 @@ int main(int argc, char** argv)
             return cmd_check(check);
         if (*ci_cmd)
             return cmd_ci(ci);
-        return cmd_list(what);
+        return cmd_list(what, list_files);
     } catch (const pxc::Error& e) {
         std::fflush(stdout);
         std::cerr << "proxycheck: error: " << e.what() << "\n";

@@ -6,10 +6,10 @@
 
 namespace pxc::cli {
 
-RunOutcome run_model(const kernel::Model& model, const std::vector<std::string>& properties,
-                     const explorer::Limits& limits, bool progress)
+RunOutcome run_model(const kernel::Model& model, const props::Catalog& catalog,
+                     const std::vector<std::string>& properties, const explorer::Limits& limits, bool progress)
 {
-    props::Checker checker(model, properties);
+    props::Checker checker(model, catalog, properties);
     explorer::Explorer ex(model, checker, limits, progress);
     RunOutcome out;
     out.result = ex.run();

@@ -8,6 +8,7 @@
 #include "explorer/explorer.hpp"
 #include "kernel/model.hpp"
 #include "kernel/scenario.hpp"
+#include "props/library.hpp"
 #include "trace/trace.hpp"
 
 namespace pxc::cli {
@@ -17,8 +18,9 @@ struct RunOutcome {
     std::optional<trace::Trace> trace;   // set when a property is violated
 };
 
-RunOutcome run_model(const kernel::Model& model, const std::vector<std::string>& properties,
-                     const explorer::Limits& limits, bool progress);
+// properties: names from the catalog (empty: all of them).
+RunOutcome run_model(const kernel::Model& model, const props::Catalog& catalog,
+                     const std::vector<std::string>& properties, const explorer::Limits& limits, bool progress);
 
 std::string verdict_word(explorer::Verdict v);
 int exit_status(explorer::Verdict v);   // 0 holds, 1 violated, 3 incomplete

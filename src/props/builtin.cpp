@@ -1,112 +1,18 @@
-// The built-in properties (kernel-protocol.md 4.2) over a kernel model state.
+// The properties of kernel-protocol.md 4.2 that need more than the property
+// language has: the owner chain followed to a cycle (a transitive closure),
+// and the model's own marker of a find_proxy_task walk that never ends.
 #include "props/builtin.hpp"
 
 #include <array>
 
 #include "kernel/state.hpp"
+#include "props/fields.hpp"
 
 namespace pxc::props {
 
 using namespace pxc::kernel;
 
 namespace {
-
-// The lock a task sleeps for inside __mutex_lock_common(), or -1.
-int waits_for(const Model& m, const uint8_t* s, int t)
-{
-    auto task = m.view(s).task(t);
-    const Program& prog = m.program(t);
-    if (task.pc_op() >= prog.size() || prog.ops[task.pc_op()].kind != OpKind::lock)
-        return -1;
-    const uint8_t pc = task.pc();
-    return (pc == LOCK_SCHEDULE || pc == LOCK_WOKEN || pc == LOCK_SPIN) ? prog.ops[task.pc_op()].lock : -1;
-}
-
-std::string check_affinity(const Model& m, const uint8_t* s)
-{
-    auto sys = m.view(s);
-    for (int c = 0; c < sys.l->ncpus; ++c) {
-        const int t = sys.cpu(c).curr();
-        if (t != IDLE && !(sys.task(t).cpus_mask() & (1u << c)))
-            return m.task_name(t) + " runs on CPU" + std::to_string(c) + " outside its cpus_mask " +
-                   Model::cpumask_name(sys.task(t).cpus_mask());
-    }
-    return "";
-}
-
-std::string check_mutual_exclusion(const Model& m, const uint8_t* s)
-{
-    auto sys = m.view(s);
-    for (int l = 0; l < sys.l->nlocks; ++l) {
-        int holder = -1;
-        for (int t = 0; t < sys.l->ntasks; ++t) {
-            if (!m.holds(s, t, l))
-                continue;
-            if (holder >= 0)
-                return m.task_name(holder) + " and " + m.task_name(t) + " both hold " + m.lock_name(l);
-            holder = t;
-        }
-        if (holder >= 0 && sys.lock(l).owner() != holder)
-            return m.task_name(holder) + " holds " + m.lock_name(l) + " but its owner word names " +
-                   m.task_name(sys.lock(l).owner());
-    }
-    return "";
-}
-
-constexpr std::array<std::string_view, WARNING_COUNT> warning_text{
-    "A2 __set_task_blocked_on: blocked_on already set to another value",
-    "A3 __clear_task_blocked_on: clearing a different mutex",
-    "A4 __set_task_blocked_on_waking: blocked_on is neither m nor PROXY_WAKING",
-    "A6 __mutex_unlock_slowpath: owner is not current, or PICKUP set",
-    "A7 __mutex_trylock_common: free owner word with HANDOFF or PICKUP",
-    "A8 find_proxy_task: returned owner is not on_rq",
-    "A9 proxy_migrate_task: p == rq->curr",
-    "A10 proxy_force_return: p is current on its rq",
-};
-
-std::string check_no_warning(const Model& m, const uint8_t* s)
-{
-    const uint8_t w = m.view(s).warnings();
-    std::string out;
-    for (int i = 0; i < WARNING_COUNT; ++i)
-        if (w & (1u << i))
-            out += (out.empty() ? "WARN_ON_ONCE: " : "; ") + std::string(warning_text[size_t(i)]);
-    return out;
-}
-
-std::string check_blocked_on(const Model& m, const uint8_t* s)
-{
-    auto sys = m.view(s);
-    for (int t = 0; t < sys.l->ntasks; ++t) {
-        const uint8_t bo = sys.task(t).blocked_on();
-        if (bo == BLOCKED_ON_NULL)
-            continue;
-        if (is_mutex(bo) && !sys.lock(mutex_of(bo)).has_waiter(t))
-            return m.task_name(t) + ".blocked_on = " + m.lock_name(mutex_of(bo)) + " but " + m.task_name(t) +
-                   " is not on its wait_list";
-        if (waits_for(m, s, t) < 0)
-            return m.task_name(t) + ".blocked_on = " + m.blocked_on_name(bo) + " outside the mutex slowpath (" +
-                   m.where(t, s) + ")";
-    }
-    return "";
-}
-
-std::string check_donor(const Model& m, const uint8_t* s)
-{
-    auto sys = m.view(s);
-    for (int c = 0; c < sys.l->ncpus; ++c) {
-        const int d = sys.cpu(c).donor();
-        if (d == IDLE)
-            continue;
-        auto task = sys.task(d);
-        if (task.cpu() != c || task.on_rq() != TASK_ON_RQ_QUEUED)
-            return "CPU" + std::to_string(c) + ".donor = " + m.task_name(d) + " but " + m.task_name(d) +
-                   (task.on_rq() == NOT_ON_RQ ? " is dequeued"
-                    : task.on_rq() == TASK_ON_RQ_MIGRATING ? " is migrating"
-                                                           : " is queued on CPU" + std::to_string(task.cpu()));
-    }
-    return "";
-}
 
 std::string chain_from(const Model& m, const uint8_t* s, int donor)
 {
@@ -142,7 +48,7 @@ std::string owner_cycle_from(const Model& m, const uint8_t* s, int t)
     int p = t;
     while (p != NO_TASK && !(seen & (1u << p))) {
         seen |= 1u << p;
-        const int l = waits_for(m, s, p);
+        const int l = waiting_on(m, s, p);
         if (l < 0)
             return "";
         const int owner = sys.lock(l).owner();
@@ -155,7 +61,7 @@ std::string owner_cycle_from(const Model& m, const uint8_t* s, int t)
     std::string out;   // p is on the cycle
     int q = p;
     do {
-        const int l = waits_for(m, s, q);
+        const int l = waiting_on(m, s, q);
         const int o = sys.lock(l).owner();
         out += (out.empty() ? "" : ", ") + m.task_name(q) + " waits for " + m.lock_name(l) + " held by " +
                m.task_name(o);
@@ -189,7 +95,7 @@ std::string check_no_lost_wakeup(const Model& m, const uint8_t* s)
         if (task.pc() == EXITED || !owner_cycle_from(m, s, t).empty() || on_stuck_cpu(m, s, t))
             continue;
         const std::string who = m.task_name(t);
-        const int l = waits_for(m, s, t);
+        const int l = waiting_on(m, s, t);
         if (l >= 0) {
             auto lock = sys.lock(l);
             if (lock.owner() == NO_TASK)
@@ -206,18 +112,7 @@ std::string check_no_lost_wakeup(const Model& m, const uint8_t* s)
     return "";
 }
 
-constexpr std::array<Property, 8> table{{
-    {"no_affinity_violating_run", Kind::invariant, "P-AFF",
-     "a task executes (is rq->curr) only on a CPU of its cpus_mask; a donor may be parked elsewhere",
-     check_affinity},
-    {"mutual_exclusion", Kind::invariant, "P-MUTEX",
-     "at most one task holds a mutex, and the owner word names it", check_mutual_exclusion},
-    {"no_kernel_warning", Kind::invariant, "kernel-protocol.md 4.1 A1-A10",
-     "no WARN_ON / MUTEX_WARN_ON of the modelled kernel code fires", check_no_warning},
-    {"blocked_on_consistent", Kind::invariant, "P-BLOCKED-CONSISTENT",
-     "blocked_on = M only for a task on M's wait_list; non-NULL only inside the mutex slowpath", check_blocked_on},
-    {"donor_valid", Kind::invariant, "P-DONOR-VALID",
-     "rq->donor is rq->idle or a task queued on that runqueue", check_donor},
+constexpr std::array<BuiltinProperty, 3> table{{
     {"find_proxy_task_terminates", Kind::invariant, "P-CYCLE",
      "find_proxy_task never walks a blocked_on -> owner chain that comes back to a task", check_fpt_terminates},
     {"no_lost_wakeup", Kind::deadlock, "P-WAKE, P-HANDOFF",
@@ -230,14 +125,6 @@ constexpr std::array<Property, 8> table{{
 
 }  // namespace
 
-std::span<const Property> builtin_properties() { return table; }
-
-const Property* find_property(std::string_view name)
-{
-    for (const Property& p : table)
-        if (p.name == name)
-            return &p;
-    return nullptr;
-}
+std::span<const BuiltinProperty> builtin_properties() { return table; }
 
 }  // namespace pxc::props

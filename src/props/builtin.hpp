@@ -1,6 +1,7 @@
-// The built-in properties, in one table so that they can move to .prop files
-// when the property language lands. Each check returns an empty string when
-// the property holds on the state, else a message in kernel words.
+// The properties the property language cannot express, in C++. Each check
+// returns an empty string when the property holds on the state, else a
+// message in kernel words. properties/*.prop says, where each would sit,
+// why it lives here.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -8,12 +9,11 @@
 #include <string_view>
 
 #include "kernel/model.hpp"
+#include "props/ast.hpp"
 
 namespace pxc::props {
 
-enum class Kind { invariant, deadlock };   // deadlock: checked on states with no enabled step
-
-struct Property {
+struct BuiltinProperty {
     std::string_view name;
     Kind kind;
     std::string_view reference;   // kernel-protocol.md property / kernel assertion
@@ -21,7 +21,6 @@ struct Property {
     std::string (*check)(const kernel::Model& m, const uint8_t* s);
 };
 
-std::span<const Property> builtin_properties();
-const Property* find_property(std::string_view name);
+std::span<const BuiltinProperty> builtin_properties();
 
 }  // namespace pxc::props

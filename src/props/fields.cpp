@@ -1,0 +1,230 @@
+// The property language's view of a kernel state: one table row per field
+// and predicate, each reading the model through kernel::Model::view().
+#include "props/fields.hpp"
+
+#include <array>
+
+#include "kernel/state.hpp"
+
+namespace pxc::props {
+
+using namespace pxc::kernel;
+
+namespace {
+
+constexpr Type T = Type::task, L = Type::lock, C = Type::cpu, U = Type::unknown;
+
+TaskViewT<const uint8_t> task(const Model& m, const uint8_t* s, int64_t t) { return m.view(s).task(int(t)); }
+LockViewT<const uint8_t> lock(const Model& m, const uint8_t* s, int64_t l) { return m.view(s).lock(int(l) - 1); }
+CpuViewT<const uint8_t> cpu(const Model& m, const uint8_t* s, int64_t c) { return m.view(s).cpu(int(c)); }
+int64_t lock_value(int l) { return l < 0 ? BLOCKED_ON_NULL : blocked_on_mutex(l); }
+
+const std::array<Access, 18> field_table{{
+    {"cpu", 1, {T, U}, Type::cpu,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return task(m, s, t).cpu(); },
+     "task_cpu(p): the runqueue the task is on or last ran on"},
+    {"wake_cpu", 1, {T, U}, Type::cpu,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return task(m, s, t).wake_cpu(); },
+     "p->wake_cpu: where a proxy-migrated donor returns"},
+    {"cpus_mask", 1, {T, U}, Type::cpumask,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return task(m, s, t).cpus_mask(); },
+     "p->cpus_mask: the CPUs the task may run on"},
+    {"blocked_on", 1, {T, U}, Type::blocked_on,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return task(m, s, t).blocked_on(); },
+     "p->blocked_on: none, the mutex it waits for, or PROXY_WAKING"},
+    // v7.2 (blocked_donor, is_blocked) is not modelled yet: none and false until it is.
+    {"blocked_donor", 1, {T, U}, Type::task_or_none,
+     [](const Model&, const uint8_t*, int64_t, int64_t) -> int64_t { return NO_TASK; },
+     "p->blocked_donor (v7.2): the donor that ran this owner as its proxy"},
+    {"is_blocked", 1, {T, U}, Type::boolean,
+     [](const Model&, const uint8_t*, int64_t, int64_t) -> int64_t { return 0; },
+     "p->is_blocked (v7.2): the task should have blocked on a mutex"},
+    {"state", 1, {T, U}, Type::task_state,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return task(m, s, t).state(); },
+     "p->__state: TASK_RUNNING, TASK_UNINTERRUPTIBLE or TASK_DEAD"},
+    {"on_rq", 1, {T, U}, Type::on_rq,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return task(m, s, t).on_rq(); },
+     "p->on_rq: 0, TASK_ON_RQ_QUEUED or TASK_ON_RQ_MIGRATING"},
+    {"done", 1, {T, U}, Type::boolean,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t {
+         auto v = task(m, s, t);
+         return v.pc() == EXITED || v.pc_op() >= m.program(int(t)).size();
+     },
+     "the task has finished its program (it is at or past do_exit())"},
+    {"waiting_on", 1, {T, U}, Type::lock_or_none,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t {
+         return lock_value(waiting_on(m, s, int(t)));
+     },
+     "the mutex whose __mutex_lock_common() wait loop the task is in, or none"},
+    {"owner", 1, {L, U}, Type::task_or_none,
+     [](const Model& m, const uint8_t* s, int64_t l, int64_t) -> int64_t { return lock(m, s, l).owner(); },
+     "__mutex_owner(lock): the task in lock->owner, or none"},
+    {"wait_list", 1, {L, U}, Type::wait_list,
+     [](const Model&, const uint8_t*, int64_t l, int64_t) -> int64_t { return l; },
+     "lock->wait_list: the waiters in order"},
+    {"handoff", 1, {L, U}, Type::boolean,
+     [](const Model& m, const uint8_t* s, int64_t l, int64_t) -> int64_t {
+         return (lock(m, s, l).flags() & MUTEX_FLAG_HANDOFF) != 0;
+     },
+     "MUTEX_FLAG_HANDOFF in lock->owner"},
+    {"pickup", 1, {L, U}, Type::boolean,
+     [](const Model& m, const uint8_t* s, int64_t l, int64_t) -> int64_t {
+         return (lock(m, s, l).flags() & MUTEX_FLAG_PICKUP) != 0;
+     },
+     "MUTEX_FLAG_PICKUP in lock->owner: handed off to the owner, not yet picked up"},
+    {"waiters", 1, {L, U}, Type::boolean,
+     [](const Model& m, const uint8_t* s, int64_t l, int64_t) -> int64_t {
+         return (lock(m, s, l).flags() & MUTEX_FLAG_WAITERS) != 0;
+     },
+     "MUTEX_FLAG_WAITERS in lock->owner"},
+    {"curr", 1, {C, U}, Type::task_or_idle,
+     [](const Model& m, const uint8_t* s, int64_t c, int64_t) -> int64_t { return cpu(m, s, c).curr(); },
+     "rq->curr: the task executing (execution context)"},
+    {"donor", 1, {C, U}, Type::task_or_idle,
+     [](const Model& m, const uint8_t* s, int64_t c, int64_t) -> int64_t { return cpu(m, s, c).donor(); },
+     "rq->donor: the task whose scheduling context is used"},
+    {"idle", 1, {C, U}, Type::task_or_idle,
+     [](const Model&, const uint8_t*, int64_t, int64_t) -> int64_t { return IDLE; },
+     "rq->idle: the CPU's idle task"},
+}};
+
+constexpr std::array<std::string_view, WARNING_COUNT> warning_text{
+    "A2 __set_task_blocked_on: blocked_on already set to another value",
+    "A3 __clear_task_blocked_on: clearing a different mutex",
+    "A4 __set_task_blocked_on_waking: blocked_on is neither m nor PROXY_WAKING",
+    "A6 __mutex_unlock_slowpath: owner is not current, or PICKUP set",
+    "A7 __mutex_trylock_common: free owner word with HANDOFF or PICKUP",
+    "A8 find_proxy_task: returned owner is not on_rq",
+    "A9 proxy_migrate_task: p == rq->curr",
+    "A10 proxy_force_return: p is current on its rq",
+};
+
+std::string warnings_fired(const Model& m, const uint8_t* s)
+{
+    const uint8_t w = m.view(s).warnings();
+    std::string out;
+    for (int i = 0; i < WARNING_COUNT; ++i)
+        if (w & (1u << i))
+            out += (out.empty() ? "WARN_ON_ONCE: " : "; ") + std::string(warning_text[size_t(i)]);
+    return out;
+}
+
+const std::array<Access, 4> predicate_table{{
+    {"running", 1, {T, U}, Type::boolean,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return m.view(s).running_on(int(t)) >= 0; },
+     "task_on_cpu(p): the task is some CPU's rq->curr"},
+    {"is_donor", 1, {T, U}, Type::boolean,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t {
+         for (int c = 0; c < m.layout().ncpus; ++c)
+             if (cpu(m, s, c).donor() == t)
+                 return 1;
+         return 0;
+     },
+     "task_current_donor(): the task is some CPU's rq->donor"},
+    {"holds", 2, {T, L}, Type::boolean,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t l) -> int64_t { return m.holds(s, int(t), int(l) - 1); },
+     "the task's program is between taking the mutex and releasing it"},
+    {"warned", 0, {U, U}, Type::boolean,
+     [](const Model& m, const uint8_t* s, int64_t, int64_t) -> int64_t { return m.view(s).warnings() != 0; },
+     "a WARN_ON / MUTEX_WARN_ON of the modelled kernel code fired (kernel-protocol.md 4.1)", warnings_fired},
+}};
+
+constexpr std::array<Constant, 9> constants{{
+    {"true", Type::boolean, 1},
+    {"false", Type::boolean, 0},
+    {"none", Type::none, 0},   // encoded per family by none_value()
+    {"PROXY_WAKING", Type::proxy_waking, PROXY_WAKING},
+    {"TASK_RUNNING", Type::task_state, TASK_RUNNING},
+    {"TASK_UNINTERRUPTIBLE", Type::task_state, TASK_UNINTERRUPTIBLE},
+    {"TASK_DEAD", Type::task_state, TASK_DEAD},
+    {"TASK_ON_RQ_QUEUED", Type::on_rq, TASK_ON_RQ_QUEUED},
+    {"TASK_ON_RQ_MIGRATING", Type::on_rq, TASK_ON_RQ_MIGRATING},
+}};
+
+}  // namespace
+
+std::span<const Access> fields() { return field_table; }
+std::span<const Access> predicates() { return predicate_table; }
+
+const Access* find_field(Type object, std::string_view name)
+{
+    for (const Access& a : field_table)
+        if (a.params[0] == object && a.name == name)
+            return &a;
+    return nullptr;
+}
+
+const Access* find_predicate(std::string_view name)
+{
+    for (const Access& a : predicate_table)
+        if (a.name == name)
+            return &a;
+    return nullptr;
+}
+
+std::optional<Constant> find_constant(std::string_view name)
+{
+    for (const Constant& c : constants)
+        if (c.name == name)
+            return c;
+    return std::nullopt;
+}
+
+int64_t none_value(Type t) { return t == Type::task_or_none ? NO_TASK : BLOCKED_ON_NULL; }
+
+bool wait_list_contains(const Model& m, const uint8_t* s, int64_t l, int64_t t)
+{
+    return t >= 0 && t < m.layout().ntasks && lock(m, s, l).has_waiter(int(t));
+}
+
+int64_t wait_list_at(const Model& m, const uint8_t* s, int64_t l, int i)
+{
+    return i < m.layout().ntasks ? lock(m, s, l).wait_list()[i] : NO_TASK;
+}
+
+int64_t domain_first(Domain d) { return d == DOMAIN_LOCKS ? 1 : 0; }
+
+int64_t domain_count(Domain d, const Model& m)
+{
+    const Layout& l = m.layout();
+    return d == DOMAIN_TASKS ? l.ntasks : d == DOMAIN_CPUS ? l.ncpus : l.nlocks;
+}
+
+std::string render(const Model& m, const uint8_t* s, Type t, int64_t v)
+{
+    switch (t) {
+    case Type::boolean: return v ? "true" : "false";
+    case Type::cpu: return "CPU" + std::to_string(v);
+    case Type::cpumask: return Model::cpumask_name(uint8_t(v));
+    case Type::task:
+    case Type::task_or_none:
+    case Type::task_or_idle: return v == NO_TASK ? "none" : m.task_name(int(v));
+    case Type::lock:
+    case Type::lock_or_none:
+    case Type::blocked_on:
+        return v == BLOCKED_ON_NULL ? "none" : v == PROXY_WAKING ? "PROXY_WAKING" : m.lock_name(mutex_of(uint8_t(v)));
+    case Type::wait_list: {
+        std::string out = "[";
+        for (int i = 0; wait_list_at(m, s, v, i) != NO_TASK; ++i)
+            out += (i ? ", " : "") + m.task_name(int(wait_list_at(m, s, v, i)));
+        return out + "]";
+    }
+    case Type::task_state:
+        return v == TASK_RUNNING ? "TASK_RUNNING" : v == TASK_UNINTERRUPTIBLE ? "TASK_UNINTERRUPTIBLE" : "TASK_DEAD";
+    case Type::on_rq:
+        return v == TASK_ON_RQ_QUEUED ? "TASK_ON_RQ_QUEUED" : v == TASK_ON_RQ_MIGRATING ? "TASK_ON_RQ_MIGRATING" : "0";
+    default: return std::to_string(v);
+    }
+}
+
+int waiting_on(const Model& m, const uint8_t* s, int t)
+{
+    auto v = task(m, s, t);
+    const Program& prog = m.program(t);
+    if (v.pc_op() >= prog.size() || prog.ops[v.pc_op()].kind != OpKind::lock)
+        return -1;
+    const uint8_t pc = v.pc();
+    return (pc == LOCK_SCHEDULE || pc == LOCK_WOKEN || pc == LOCK_SPIN) ? prog.ops[v.pc_op()].lock : -1;
+}
+
+}  // namespace pxc::props

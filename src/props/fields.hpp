@@ -1,0 +1,68 @@
+// What the property language can read of a kernel state: the fields of
+// tasks, locks and CPUs under their kernel names, the predicates, and the
+// named constants. Every read goes through the accessors in fields.cpp, the
+// one place that knows the kernel model's state views, so a new kernel field
+// is one table row and one reader there.
+//
+// Encodings (all values are int64_t at run time):
+//   task family   task index; none = kernel::NO_TASK, idle = kernel::IDLE
+//   lock family   as p->blocked_on: none = 0, lock m = m + 1, PROXY_WAKING
+//   cpu           CPU number; cpumask: one bit per CPU
+//   wait_list     the lock it belongs to (lock encoding)
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "kernel/model.hpp"
+#include "props/ast.hpp"
+
+namespace pxc::props {
+
+using Read = int64_t (*)(const kernel::Model& m, const uint8_t* s, int64_t a, int64_t b);
+using Explain = std::string (*)(const kernel::Model& m, const uint8_t* s);
+
+// A field (one parameter: the object before the dot) or a predicate.
+struct Access {
+    std::string_view name;
+    int arity;
+    Type params[2];
+    Type type;            // of the result
+    Read read;
+    std::string_view doc; // kernel meaning, for the README and error messages
+    Explain explain = nullptr;   // extra words when it appears in a violation (warned)
+};
+
+std::span<const Access> fields();
+std::span<const Access> predicates();
+const Access* find_field(Type object, std::string_view name);
+const Access* find_predicate(std::string_view name);
+
+struct Constant {
+    std::string_view name;
+    Type type;
+    int64_t value;
+};
+std::optional<Constant> find_constant(std::string_view name);
+// The encoding of `none` for a value of type t (task or lock family).
+int64_t none_value(Type t);
+
+// lock->wait_list, for `in` and for quantifiers over it.
+bool wait_list_contains(const kernel::Model& m, const uint8_t* s, int64_t lock, int64_t task);
+int64_t wait_list_at(const kernel::Model& m, const uint8_t* s, int64_t lock, int i);   // NO_TASK past the end
+
+// The range of a quantifier over tasks, cpus or locks: [first, first + count).
+int64_t domain_first(Domain d);
+int64_t domain_count(Domain d, const kernel::Model& m);
+
+// A value in words: "A", "CPU1", "M1", "{0,1}", "TASK_RUNNING", "none", "[B, C]".
+std::string render(const kernel::Model& m, const uint8_t* s, Type t, int64_t v);
+
+// Derived field waiting_on: the mutex whose __mutex_lock_common() wait loop
+// the task is in (it queued itself on the wait_list and has not taken the
+// lock yet), or -1. The built-in C++ properties use it too.
+int waiting_on(const kernel::Model& m, const uint8_t* s, int t);
+
+}  // namespace pxc::props
