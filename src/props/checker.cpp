@@ -28,7 +28,7 @@ std::optional<explorer::Violation> Checker::run(const std::vector<Entry>& entrie
 {
     for (const Entry& e : entries) {
         if (e.code) {
-            Env env{&model_, s, {}};
+            Env env(&model_, s);
             if (e.code->eval(env))
                 continue;
             return explorer::Violation{e.property->name, explain(*e.property->decl, model_, s)};
@@ -44,7 +44,7 @@ std::string evaluate(const kernel::Model& model, const Property& p, const uint8_
 {
     if (p.builtin)
         return p.builtin->check(model, s);
-    Env env{&model, s, {}};
+    Env env(&model, s);
     return Compiled(*p.decl->body, model).eval(env) ? "" : explain(*p.decl, model, s);
 }
 

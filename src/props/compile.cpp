@@ -8,76 +8,133 @@ namespace {
 
 using kernel::NO_TASK;
 
-int64_t n_const(const Node& n, Env&) { return n.k; }
-int64_t n_var(const Node& n, Env& e) { return e.var[n.k]; }
-int64_t n_read0(const Node& n, Env& e) { return n.read(*e.model, e.s, 0, 0); }
-int64_t n_read1(const Node& n, Env& e) { return n.read(*e.model, e.s, eval(*n.a, e), 0); }
-int64_t n_read_var(const Node& n, Env& e) { return n.read(*e.model, e.s, e.var[n.k], 0); }
-int64_t n_read2(const Node& n, Env& e) { return n.read(*e.model, e.s, eval(*n.a, e), eval(*n.b, e)); }
+using K = Operand::Kind;
 
-int64_t n_not(const Node& n, Env& e) { return !eval(*n.a, e); }
-int64_t n_and(const Node& n, Env& e) { return eval(*n.a, e) && eval(*n.b, e); }
-int64_t n_or(const Node& n, Env& e) { return eval(*n.a, e) || eval(*n.b, e); }
-int64_t n_implies(const Node& n, Env& e) { return !eval(*n.a, e) || eval(*n.b, e); }
+// Node functions, one instantiation per kind of operand (pick() below):
+// Op::apply gets its operands as callables, so that and/or/-> short-circuit.
+template <class Op, K X, K Y>
+int64_t n_binary(const Node& n, Env& e)
+{
+    return Op::apply(n, e, [&] { return get<X>(n.x, e); }, [&] { return get<Y>(n.y, e); });
+}
 
-int64_t n_eq(const Node& n, Env& e) { return eval(*n.a, e) == eval(*n.b, e); }
-int64_t n_ne(const Node& n, Env& e) { return eval(*n.a, e) != eval(*n.b, e); }
-int64_t n_lt(const Node& n, Env& e) { return eval(*n.a, e) < eval(*n.b, e); }
-int64_t n_le(const Node& n, Env& e) { return eval(*n.a, e) <= eval(*n.b, e); }
-int64_t n_in_mask(const Node& n, Env& e)
-{
-    const int64_t c = eval(*n.a, e);
-    return c >= 0 && c < 64 && (eval(*n.b, e) >> c & 1);
-}
-int64_t n_in_wait_list(const Node& n, Env& e) { return wait_list_contains(*e.model, e.s, eval(*n.b, e), eval(*n.a, e)); }
+struct Read0 { static int64_t apply(const Node& n, Env& e, auto, auto) { return n.read(*e.model, e.s, 0, 0); } };
+struct Read1 { static int64_t apply(const Node& n, Env& e, auto x, auto) { return n.read(*e.model, e.s, x(), 0); } };
+struct Read2 { static int64_t apply(const Node& n, Env& e, auto x, auto y) { return n.read(*e.model, e.s, x(), y()); } };
+struct Not { static int64_t apply(const Node&, Env&, auto x, auto) { return !x(); } };
+struct And { static int64_t apply(const Node&, Env&, auto x, auto y) { return x() && y(); } };
+struct Or { static int64_t apply(const Node&, Env&, auto x, auto y) { return x() || y(); } };
+struct Implies { static int64_t apply(const Node&, Env&, auto x, auto y) { return !x() || y(); } };
+struct Eq { static int64_t apply(const Node&, Env&, auto x, auto y) { return x() == y(); } };
+struct Ne { static int64_t apply(const Node&, Env&, auto x, auto y) { return x() != y(); } };
+struct Lt { static int64_t apply(const Node&, Env&, auto x, auto y) { return x() < y(); } };
+struct Le { static int64_t apply(const Node&, Env&, auto x, auto y) { return x() <= y(); } };
+struct InMask {
+    static int64_t apply(const Node&, Env&, auto x, auto y)
+    {
+        const int64_t c = x();
+        return c >= 0 && c < 64 && (y() >> c & 1);
+    }
+};
+struct InWaitList {
+    static int64_t apply(const Node&, Env& e, auto x, auto y) { return wait_list_contains(*e.model, e.s, y(), x()); }
+};
 
-// Quantifiers: a = body, k = slot; over [lo, hi), the bits of b, or b's wait_list.
+// Quantifiers bind n.slot and evaluate the body x over [lo, hi), over the
+// bits of y (a cpu set) or over y's wait_list.
 template <bool all>
-int64_t n_range(const Node& n, Env& e)
-{
-    for (int64_t v = n.lo; v < n.hi; ++v) {
-        e.var[n.k] = v;
-        if (bool(eval(*n.a, e)) != all)
-            return !all;
+struct Range {
+    static int64_t apply(const Node& n, Env& e, auto body, auto)
+    {
+        for (int64_t v = n.lo; v < n.hi; ++v) {
+            e.var[n.slot] = v;
+            if (bool(body()) != all)
+                return !all;
+        }
+        return all;
     }
-    return all;
-}
+};
 template <bool all>
-int64_t n_mask(const Node& n, Env& e)
-{
-    const int64_t mask = eval(*n.b, e);
-    for (int64_t c = 0; c < 64; ++c) {
-        if (!(mask >> c & 1))
-            continue;
-        e.var[n.k] = c;
-        if (bool(eval(*n.a, e)) != all)
-            return !all;
+struct Mask {
+    static int64_t apply(const Node& n, Env& e, auto body, auto domain)
+    {
+        const int64_t mask = domain();
+        for (int64_t c = 0; c < 64; ++c) {
+            if (!(mask >> c & 1))
+                continue;
+            e.var[n.slot] = c;
+            if (bool(body()) != all)
+                return !all;
+        }
+        return all;
     }
-    return all;
-}
+};
 template <bool all>
-int64_t n_wait_list(const Node& n, Env& e)
-{
-    const int64_t lock = eval(*n.b, e);
-    for (int i = 0;; ++i) {
-        const int64_t t = wait_list_at(*e.model, e.s, lock, i);
-        if (t == NO_TASK)
-            return all;
-        e.var[n.k] = t;
-        if (bool(eval(*n.a, e)) != all)
-            return !all;
+struct WaitList {
+    static int64_t apply(const Node& n, Env& e, auto body, auto domain)
+    {
+        const int64_t lock = domain();
+        for (int i = 0;; ++i) {
+            const int64_t t = wait_list_at(*e.model, e.s, lock, i);
+            if (t == NO_TASK)
+                return all;
+            e.var[n.slot] = t;
+            if (bool(body()) != all)
+                return !all;
+        }
     }
-}
+};
 // The one-point rule: `forall v in D: v == key -> body` is `key in D -> body[v := key]`,
 // and `exists v in D: v == key and body` is `key in D and body[v := key]`.
 template <bool all>
-int64_t n_point(const Node& n, Env& e)
+struct Point {
+    static int64_t apply(const Node& n, Env& e, auto body, auto key)
+    {
+        const int64_t v = key();
+        if (v < n.lo || v >= n.hi)
+            return all;
+        e.var[n.slot] = v;
+        return body();
+    }
+};
+
+template <class Op, K X>
+EvalFn pick_y(K y)
 {
-    const int64_t v = eval(*n.b, e);
-    if (v < n.lo || v >= n.hi)
-        return all;
-    e.var[n.k] = v;
-    return eval(*n.a, e);
+    switch (y) {
+    case K::node: return n_binary<Op, X, K::node>;
+    case K::constant: return n_binary<Op, X, K::constant>;
+    case K::var: return n_binary<Op, X, K::var>;
+    case K::byte: return n_binary<Op, X, K::byte>;
+    case K::flag: return n_binary<Op, X, K::flag>;
+    }
+    return nullptr;
+}
+
+// The instantiation of Op for the kinds of n's operands.
+template <class Op>
+Node pick(Node n)
+{
+    switch (n.x.kind) {
+    case K::node: n.fn = pick_y<Op, K::node>(n.y.kind); break;
+    case K::constant: n.fn = pick_y<Op, K::constant>(n.y.kind); break;
+    case K::var: n.fn = pick_y<Op, K::var>(n.y.kind); break;
+    case K::byte: n.fn = pick_y<Op, K::byte>(n.y.kind); break;
+    case K::flag: n.fn = pick_y<Op, K::flag>(n.y.kind); break;
+    }
+    return n;
+}
+
+int64_t get_any(const Operand& o, Env& e)
+{
+    switch (o.kind) {
+    case K::node: return get<K::node>(o, e);
+    case K::constant: return get<K::constant>(o, e);
+    case K::var: return get<K::var>(o, e);
+    case K::byte: return get<K::byte>(o, e);
+    case K::flag: return get<K::flag>(o, e);
+    }
+    return 0;
 }
 
 bool mentions(const Expr& e, int slot)
@@ -108,9 +165,9 @@ const Expr* take_point(std::vector<const Expr*>& conjuncts, int slot)
         const Expr& c = **it;
         if (c.op != Op::eq)
             continue;
-        for (int side = 0; side < 2; ++side) {
-            const Expr& v = c.arg(size_t(side));
-            const Expr& key = c.arg(size_t(1 - side));
+        for (size_t side = 0; side < 2; ++side) {
+            const Expr& v = c.arg(side);
+            const Expr& key = c.arg(1 - side);
             if (v.op == Op::var && v.slot == slot && !mentions(key, slot)) {
                 conjuncts.erase(it);
                 return &key;
@@ -120,143 +177,153 @@ const Expr* take_point(std::vector<const Expr*>& conjuncts, int slot)
     return nullptr;
 }
 
-}  // namespace
-
-Compiled::Compiled(const Expr& e, const kernel::Model& m) : model_(m), root_(compile(e)) {}
-
-Node* Compiled::add(EvalFn fn)
+Operand constant(int64_t k)
 {
-    nodes_.push_back(Node{fn});
-    return &nodes_.back();
+    Operand o;
+    o.kind = K::constant;
+    o.k = k;
+    return o;
 }
 
-const Node* Compiled::compile(const Expr& e)
+}  // namespace
+
+Compiled::Compiled(const Expr& e, const kernel::Model& m) : model_(m), root_(operand(e)) {}
+
+int64_t Compiled::eval(Env& e) const { return get_any(root_, e); }
+
+Operand Compiled::node(Node n)
 {
-    auto binary = [&](EvalFn fn, const Expr& a, const Expr& b) {
-        Node* n = add(fn);
-        n->a = compile(a);
-        n->b = compile(b);
-        return n;
-    };
+    nodes_.push_back(n);
+    Operand o;
+    o.kind = K::node;
+    o.n = &nodes_.back();
+    return o;
+}
+
+template <class Op>
+Operand Compiled::binary(const Expr& a, const Expr* b)
+{
+    Node n{nullptr};
+    n.x = operand(a);
+    if (b)
+        n.y = operand(*b);
+    return node(pick<Op>(n));
+}
+
+Operand Compiled::operand(const Expr& e)
+{
     switch (e.op) {
     case Op::boolean:
     case Op::integer:
     case Op::constant:
-    case Op::cpuset: {
-        Node* n = add(n_const);
-        n->k = e.value;
-        return n;
-    }
+    case Op::cpuset: return constant(e.value);
     case Op::var: {
-        Node* n = add(n_var);
-        n->k = e.slot;
-        return n;
+        Operand o;
+        o.kind = K::var;
+        o.k = e.slot;
+        return o;
     }
     case Op::field:
-    case Op::call: {
-        Node* n;
-        if (e.args.empty()) {
-            n = add(n_read0);
-        } else if (e.args.size() == 1 && e.arg(0).op == Op::var) {
-            n = add(n_read_var);
-            n->k = e.arg(0).slot;
-        } else if (e.args.size() == 1) {
-            n = add(n_read1);
-            n->a = compile(e.arg(0));
-        } else {
-            n = add(n_read2);
-            n->a = compile(e.arg(0));
-            n->b = compile(e.arg(1));
-        }
-        n->read = e.access->read;
-        return n;
-    }
-    case Op::not_: {
-        Node* n = add(n_not);
-        n->a = compile(e.arg(0));
-        return n;
-    }
-    case Op::and_: return binary(n_and, e.arg(0), e.arg(1));
-    case Op::or_: return binary(n_or, e.arg(0), e.arg(1));
-    case Op::implies: return binary(n_implies, e.arg(0), e.arg(1));
+    case Op::call: return access(e);
+    case Op::not_: return binary<Not>(e.arg(0), nullptr);
+    case Op::and_: return binary<And>(e.arg(0), &e.arg(1));
+    case Op::or_: return binary<Or>(e.arg(0), &e.arg(1));
+    case Op::implies: return binary<Implies>(e.arg(0), &e.arg(1));
     case Op::forall:
     case Op::exists: return quantifier(e);
-    case Op::eq: return binary(n_eq, e.arg(0), e.arg(1));
-    case Op::ne: return binary(n_ne, e.arg(0), e.arg(1));
-    case Op::lt: return binary(n_lt, e.arg(0), e.arg(1));
-    case Op::le: return binary(n_le, e.arg(0), e.arg(1));
-    case Op::gt: return binary(n_lt, e.arg(1), e.arg(0));
-    case Op::ge: return binary(n_le, e.arg(1), e.arg(0));
+    case Op::eq: return binary<Eq>(e.arg(0), &e.arg(1));
+    case Op::ne: return binary<Ne>(e.arg(0), &e.arg(1));
+    case Op::lt: return binary<Lt>(e.arg(0), &e.arg(1));
+    case Op::le: return binary<Le>(e.arg(0), &e.arg(1));
+    case Op::gt: return binary<Lt>(e.arg(1), &e.arg(0));
+    case Op::ge: return binary<Le>(e.arg(1), &e.arg(0));
     case Op::in:
-        return binary(e.arg(1).type == Type::cpumask ? n_in_mask : n_in_wait_list, e.arg(0), e.arg(1));
+        return e.arg(1).type == Type::cpumask ? binary<InMask>(e.arg(0), &e.arg(1))
+                                              : binary<InWaitList>(e.arg(0), &e.arg(1));
     case Op::name:
     case Op::domain: break;   // resolved by the type checker / part of a quantifier
     }
-    Node* n = add(n_const);   // unreachable after typecheck()
-    return n;
+    return constant(0);   // unreachable after typecheck()
 }
 
-const Node* Compiled::conjunction(std::vector<const Expr*> conjuncts, const Node* then)
+Operand Compiled::access(const Expr& e)
 {
-    const Node* chain = nullptr;
-    for (const Expr* c : conjuncts) {
-        if (!chain) {
-            chain = compile(*c);
-            continue;
-        }
-        Node* n = add(n_and);
-        n->a = chain;
-        n->b = compile(*c);
-        chain = n;
+    if (e.type == Type::wait_list)   // a wait_list value is its lock
+        return operand(e.arg(0));
+    if (e.access->locate && e.arg(0).op == Op::var) {
+        const ByteLoc loc = e.access->locate(model_);
+        Operand o;
+        o.kind = loc.mask == 0xFF ? K::byte : K::flag;
+        o.k = e.arg(0).slot;
+        o.base = loc.base;
+        o.stride = loc.stride;
+        o.mask = loc.mask;
+        return o;
+    }
+    Node n{nullptr};
+    if (!e.args.empty())
+        n.x = operand(e.arg(0));
+    if (e.args.size() > 1)
+        n.y = operand(e.arg(1));
+    n.read = e.access->read;
+    return node(e.args.empty() ? pick<Read0>(n) : e.args.size() == 1 ? pick<Read1>(n) : pick<Read2>(n));
+}
+
+Operand Compiled::conjunction(const std::vector<const Expr*>& conjuncts, const Operand* then)
+{
+    if (conjuncts.empty())
+        return then ? *then : constant(1);
+    Operand chain = operand(*conjuncts[0]);
+    for (size_t i = 1; i < conjuncts.size(); ++i) {
+        Node n{nullptr};
+        n.x = chain;
+        n.y = operand(*conjuncts[i]);
+        chain = node(pick<And>(n));
     }
     if (!then)
-        return chain ? chain : [&] { Node* t = add(n_const); t->k = 1; return t; }();
-    if (!chain)
-        return then;
-    Node* n = add(n_implies);
-    n->a = chain;
-    n->b = then;
-    return n;
+        return chain;
+    Node n{nullptr};
+    n.x = chain;
+    n.y = *then;
+    return node(pick<Implies>(n));
 }
 
-const Node* Compiled::quantifier(const Expr& e)
+Operand Compiled::quantifier(const Expr& e)
 {
     const bool all = e.op == Op::forall;
     const Expr& domain = e.arg(0);
     const Expr& body = e.arg(1);
+    Node n{nullptr};
+    n.slot = e.slot;
     if (domain.op == Op::domain) {
-        const int64_t lo = domain_first(Domain(domain.value));
-        const int64_t hi = lo + domain_count(Domain(domain.value), model_);
+        n.lo = domain_first(Domain(domain.value));
+        n.hi = n.lo + domain_count(Domain(domain.value), model_);
         std::vector<const Expr*> conjuncts;
-        const Expr* rest = nullptr;   // forall: the consequent
+        const Expr* consequent = nullptr;
         if (all && body.op == Op::implies) {
             flatten_and(body.arg(0), conjuncts);
-            rest = &body.arg(1);
+            consequent = &body.arg(1);
         } else if (!all) {
             flatten_and(body, conjuncts);
         }
         if (const Expr* key = take_point(conjuncts, e.slot)) {
-            Node* n = add(all ? n_point<true> : n_point<false>);
-            n->k = e.slot;
-            n->lo = lo;
-            n->hi = hi;
-            n->b = compile(*key);
-            n->a = conjunction(conjuncts, rest ? compile(*rest) : nullptr);
-            return n;
+            n.y = operand(*key);
+            if (consequent) {
+                const Operand then = operand(*consequent);
+                n.x = conjunction(conjuncts, &then);
+            } else {
+                n.x = conjunction(conjuncts, nullptr);
+            }
+            return node(all ? pick<Point<true>>(n) : pick<Point<false>>(n));
         }
-        Node* n = add(all ? n_range<true> : n_range<false>);
-        n->k = e.slot;
-        n->lo = lo;
-        n->hi = hi;
-        n->a = compile(body);
-        return n;
+        n.x = operand(body);
+        return node(all ? pick<Range<true>>(n) : pick<Range<false>>(n));
     }
-    const bool mask = domain.type == Type::cpumask;
-    Node* n = add(mask ? (all ? n_mask<true> : n_mask<false>) : (all ? n_wait_list<true> : n_wait_list<false>));
-    n->k = e.slot;
-    n->b = compile(domain);
-    n->a = compile(body);
-    return n;
+    n.x = operand(body);
+    n.y = operand(domain);
+    if (domain.type == Type::cpumask)
+        return node(all ? pick<Mask<true>>(n) : pick<Mask<false>>(n));
+    return node(all ? pick<WaitList<true>>(n) : pick<WaitList<false>>(n));
 }
 
 std::vector<int64_t> domain_values(const Expr& q, Env& env)

@@ -11,7 +11,7 @@ namespace {
 
 class Explainer {
 public:
-    Explainer(const kernel::Model& m, const uint8_t* s) : env_{&m, s, {}} {}
+    Explainer(const kernel::Model& m, const uint8_t* s) : env_(&m, s) {}
 
     // Records why e evaluates to `actual` under the current bindings.
     void why(const Expr& e, bool actual)

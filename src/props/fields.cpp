@@ -14,77 +14,106 @@ namespace {
 
 constexpr Type T = Type::task, L = Type::lock, C = Type::cpu, U = Type::unknown;
 
-TaskViewT<const uint8_t> task(const Model& m, const uint8_t* s, int64_t t) { return m.view(s).task(int(t)); }
-LockViewT<const uint8_t> lock(const Model& m, const uint8_t* s, int64_t l) { return m.view(s).lock(int(l) - 1); }
-CpuViewT<const uint8_t> cpu(const Model& m, const uint8_t* s, int64_t c) { return m.view(s).cpu(int(c)); }
+using TaskV = TaskViewT<const uint8_t>;
+using LockV = LockViewT<const uint8_t>;
+using CpuV = CpuViewT<const uint8_t>;
+
+TaskV task(const Model& m, const uint8_t* s, int64_t t) { return m.view(s).task(int(t)); }
+LockV lock(const Model& m, const uint8_t* s, int64_t l) { return m.view(s).lock(int(l) - 1); }   // locks are m + 1
+CpuV cpu(const Model& m, const uint8_t* s, int64_t c) { return m.view(s).cpu(int(c)); }
 int64_t lock_value(int l) { return l < 0 ? BLOCKED_ON_NULL : blocked_on_mutex(l); }
 
+// One-byte fields, read through the views (field: a view member function).
+template <auto field, uint8_t mask = 0xFF>
+int64_t task_read(const Model& m, const uint8_t* s, int64_t t, int64_t)
+{
+    return mask == 0xFF ? (task(m, s, t).*field)() : ((task(m, s, t).*field)() & mask) != 0;
+}
+template <auto field, uint8_t mask = 0xFF>
+int64_t lock_read(const Model& m, const uint8_t* s, int64_t l, int64_t)
+{
+    return mask == 0xFF ? (lock(m, s, l).*field)() : ((lock(m, s, l).*field)() & mask) != 0;
+}
+template <auto field>
+int64_t cpu_read(const Model& m, const uint8_t* s, int64_t c, int64_t)
+{
+    return (cpu(m, s, c).*field)();
+}
+
+// Where those bytes are, found through the same views on a zeroed buffer
+// whose addresses are all that is used: no offset is written down here.
+const uint8_t probe[max_state_bytes] = {};
+
+template <auto field, uint8_t mask = 0xFF>
+ByteLoc task_byte(const Model& m)
+{
+    auto at = [&](int t) { return int64_t(&(m.view(probe).task(t).*field)() - probe); };
+    return {at(0), m.layout().ntasks > 1 ? at(1) - at(0) : 0, mask};
+}
+template <auto field>
+ByteLoc cpu_byte(const Model& m)
+{
+    auto at = [&](int c) { return int64_t(&(m.view(probe).cpu(c).*field)() - probe); };
+    return {at(0), m.layout().ncpus > 1 ? at(1) - at(0) : 0, 0xFF};
+}
+template <auto field, uint8_t mask = 0xFF>
+ByteLoc lock_byte(const Model& m)   // lock m is value m + 1: the base is one stride before lock 0
+{
+    auto at = [&](int l) { return int64_t(&(m.view(probe).lock(l).*field)() - probe); };
+    const int64_t stride = m.layout().nlocks > 1 ? at(1) - at(0) : int64_t(m.layout().lock_bytes());
+    return {at(0) - stride, stride, mask};
+}
+
+int64_t none_task(const Model&, const uint8_t*, int64_t, int64_t) { return NO_TASK; }
+int64_t no(const Model&, const uint8_t*, int64_t, int64_t) { return 0; }
+
 const std::array<Access, 18> field_table{{
-    {"cpu", 1, {T, U}, Type::cpu,
-     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return task(m, s, t).cpu(); },
+    {"cpu", 1, {T, U}, Type::cpu, task_read<&TaskV::cpu>, task_byte<&TaskV::cpu>,
      "task_cpu(p): the runqueue the task is on or last ran on"},
-    {"wake_cpu", 1, {T, U}, Type::cpu,
-     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return task(m, s, t).wake_cpu(); },
+    {"wake_cpu", 1, {T, U}, Type::cpu, task_read<&TaskV::wake_cpu>, task_byte<&TaskV::wake_cpu>,
      "p->wake_cpu: where a proxy-migrated donor returns"},
-    {"cpus_mask", 1, {T, U}, Type::cpumask,
-     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return task(m, s, t).cpus_mask(); },
+    {"cpus_mask", 1, {T, U}, Type::cpumask, task_read<&TaskV::cpus_mask>, task_byte<&TaskV::cpus_mask>,
      "p->cpus_mask: the CPUs the task may run on"},
-    {"blocked_on", 1, {T, U}, Type::blocked_on,
-     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return task(m, s, t).blocked_on(); },
+    {"blocked_on", 1, {T, U}, Type::blocked_on, task_read<&TaskV::blocked_on>, task_byte<&TaskV::blocked_on>,
      "p->blocked_on: none, the mutex it waits for, or PROXY_WAKING"},
-    // v7.2 (blocked_donor, is_blocked) is not modelled yet: none and false until it is.
-    {"blocked_donor", 1, {T, U}, Type::task_or_none,
-     [](const Model&, const uint8_t*, int64_t, int64_t) -> int64_t { return NO_TASK; },
+    // v7.2 is not modelled yet: blocked_donor reads as none and is_blocked as false until it is.
+    {"blocked_donor", 1, {T, U}, Type::task_or_none, none_task, nullptr,
      "p->blocked_donor (v7.2): the donor that ran this owner as its proxy"},
-    {"is_blocked", 1, {T, U}, Type::boolean,
-     [](const Model&, const uint8_t*, int64_t, int64_t) -> int64_t { return 0; },
+    {"is_blocked", 1, {T, U}, Type::boolean, no, nullptr,
      "p->is_blocked (v7.2): the task should have blocked on a mutex"},
-    {"state", 1, {T, U}, Type::task_state,
-     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return task(m, s, t).state(); },
+    {"state", 1, {T, U}, Type::task_state, task_read<&TaskV::state>, task_byte<&TaskV::state>,
      "p->__state: TASK_RUNNING, TASK_UNINTERRUPTIBLE or TASK_DEAD"},
-    {"on_rq", 1, {T, U}, Type::on_rq,
-     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return task(m, s, t).on_rq(); },
+    {"on_rq", 1, {T, U}, Type::on_rq, task_read<&TaskV::on_rq>, task_byte<&TaskV::on_rq>,
      "p->on_rq: 0, TASK_ON_RQ_QUEUED or TASK_ON_RQ_MIGRATING"},
     {"done", 1, {T, U}, Type::boolean,
      [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t {
          auto v = task(m, s, t);
          return v.pc() == EXITED || v.pc_op() >= m.program(int(t)).size();
      },
-     "the task has finished its program (it is at or past do_exit())"},
+     nullptr, "the task has finished its program (it is at or past do_exit())"},
     {"waiting_on", 1, {T, U}, Type::lock_or_none,
      [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t {
          return lock_value(waiting_on(m, s, int(t)));
      },
-     "the mutex whose __mutex_lock_common() wait loop the task is in, or none"},
-    {"owner", 1, {L, U}, Type::task_or_none,
-     [](const Model& m, const uint8_t* s, int64_t l, int64_t) -> int64_t { return lock(m, s, l).owner(); },
+     nullptr, "the mutex whose __mutex_lock_common() wait loop the task is in, or none"},
+    {"owner", 1, {L, U}, Type::task_or_none, lock_read<&LockV::owner>, lock_byte<&LockV::owner>,
      "__mutex_owner(lock): the task in lock->owner, or none"},
     {"wait_list", 1, {L, U}, Type::wait_list,
-     [](const Model&, const uint8_t*, int64_t l, int64_t) -> int64_t { return l; },
-     "lock->wait_list: the waiters in order"},
-    {"handoff", 1, {L, U}, Type::boolean,
-     [](const Model& m, const uint8_t* s, int64_t l, int64_t) -> int64_t {
-         return (lock(m, s, l).flags() & MUTEX_FLAG_HANDOFF) != 0;
-     },
-     "MUTEX_FLAG_HANDOFF in lock->owner"},
-    {"pickup", 1, {L, U}, Type::boolean,
-     [](const Model& m, const uint8_t* s, int64_t l, int64_t) -> int64_t {
-         return (lock(m, s, l).flags() & MUTEX_FLAG_PICKUP) != 0;
-     },
-     "MUTEX_FLAG_PICKUP in lock->owner: handed off to the owner, not yet picked up"},
-    {"waiters", 1, {L, U}, Type::boolean,
-     [](const Model& m, const uint8_t* s, int64_t l, int64_t) -> int64_t {
-         return (lock(m, s, l).flags() & MUTEX_FLAG_WAITERS) != 0;
-     },
-     "MUTEX_FLAG_WAITERS in lock->owner"},
-    {"curr", 1, {C, U}, Type::task_or_idle,
-     [](const Model& m, const uint8_t* s, int64_t c, int64_t) -> int64_t { return cpu(m, s, c).curr(); },
+     [](const Model&, const uint8_t*, int64_t l, int64_t) -> int64_t { return l; },   // a wait_list is its lock
+     nullptr, "lock->wait_list: the waiters in order"},
+    {"handoff", 1, {L, U}, Type::boolean, lock_read<&LockV::flags, MUTEX_FLAG_HANDOFF>,
+     lock_byte<&LockV::flags, MUTEX_FLAG_HANDOFF>, "MUTEX_FLAG_HANDOFF in lock->owner"},
+    {"pickup", 1, {L, U}, Type::boolean, lock_read<&LockV::flags, MUTEX_FLAG_PICKUP>,
+     lock_byte<&LockV::flags, MUTEX_FLAG_PICKUP>,
+     "MUTEX_FLAG_PICKUP in lock->owner: handed off to the owner, not picked up yet"},
+    {"waiters", 1, {L, U}, Type::boolean, lock_read<&LockV::flags, MUTEX_FLAG_WAITERS>,
+     lock_byte<&LockV::flags, MUTEX_FLAG_WAITERS>, "MUTEX_FLAG_WAITERS in lock->owner"},
+    {"curr", 1, {C, U}, Type::task_or_idle, cpu_read<&CpuV::curr>, cpu_byte<&CpuV::curr>,
      "rq->curr: the task executing (execution context)"},
-    {"donor", 1, {C, U}, Type::task_or_idle,
-     [](const Model& m, const uint8_t* s, int64_t c, int64_t) -> int64_t { return cpu(m, s, c).donor(); },
+    {"donor", 1, {C, U}, Type::task_or_idle, cpu_read<&CpuV::donor>, cpu_byte<&CpuV::donor>,
      "rq->donor: the task whose scheduling context is used"},
     {"idle", 1, {C, U}, Type::task_or_idle,
-     [](const Model&, const uint8_t*, int64_t, int64_t) -> int64_t { return IDLE; },
+     [](const Model&, const uint8_t*, int64_t, int64_t) -> int64_t { return IDLE; }, nullptr,
      "rq->idle: the CPU's idle task"},
 }};
 
@@ -112,6 +141,7 @@ std::string warnings_fired(const Model& m, const uint8_t* s)
 const std::array<Access, 4> predicate_table{{
     {"running", 1, {T, U}, Type::boolean,
      [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t { return m.view(s).running_on(int(t)) >= 0; },
+     nullptr,
      "task_on_cpu(p): the task is some CPU's rq->curr"},
     {"is_donor", 1, {T, U}, Type::boolean,
      [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t {
@@ -120,12 +150,15 @@ const std::array<Access, 4> predicate_table{{
                  return 1;
          return 0;
      },
+     nullptr,
      "task_current_donor(): the task is some CPU's rq->donor"},
     {"holds", 2, {T, L}, Type::boolean,
      [](const Model& m, const uint8_t* s, int64_t t, int64_t l) -> int64_t { return m.holds(s, int(t), int(l) - 1); },
+     nullptr,
      "the task's program is between taking the mutex and releasing it"},
     {"warned", 0, {U, U}, Type::boolean,
      [](const Model& m, const uint8_t* s, int64_t, int64_t) -> int64_t { return m.view(s).warnings() != 0; },
+     nullptr,
      "a WARN_ON / MUTEX_WARN_ON of the modelled kernel code fired (kernel-protocol.md 4.1)", warnings_fired},
 }};
 

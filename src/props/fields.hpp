@@ -24,6 +24,16 @@ namespace pxc::props {
 using Read = int64_t (*)(const kernel::Model& m, const uint8_t* s, int64_t a, int64_t b);
 using Explain = std::string (*)(const kernel::Model& m, const uint8_t* s);
 
+// A field kept in one byte of the state: for object value v (in its
+// encoding) the field is s[base + v * stride], masked with mask (a flag
+// bit reads as 0/1; 0xFF is the whole byte). Lets compiled code read it
+// inline; read() gives the same value.
+struct ByteLoc {
+    int64_t base, stride;
+    uint8_t mask;
+};
+using Locate = ByteLoc (*)(const kernel::Model& m);
+
 // A field (one parameter: the object before the dot) or a predicate.
 struct Access {
     std::string_view name;
@@ -31,7 +41,8 @@ struct Access {
     Type params[2];
     Type type;            // of the result
     Read read;
-    std::string_view doc; // kernel meaning, for the README and error messages
+    Locate locate;        // one-byte fields, else null
+    std::string_view doc; // kernel meaning
     Explain explain = nullptr;   // extra words when it appears in a violation (warned)
 };
 
