@@ -70,9 +70,11 @@ std::string source(const Expr& e, int ctx)
     case Op::var:
     case Op::constant:
     case Op::domain: return e.name;
-    case Op::cpuset: {
+    case Op::cpuset: {   // the elements until the type checker folds them into the mask
         std::string s = "{";
-        for (int c = 0; c < 64; ++c)
+        for (const auto& a : e.args)
+            s += (s.size() > 1 ? ", " : "") + std::to_string(a->value);
+        for (int c = 0; e.args.empty() && c < 64; ++c)
             if (e.value >> c & 1)
                 s += (s.size() > 1 ? ", " : "") + std::to_string(c);
         return s + "}";
