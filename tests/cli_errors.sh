@@ -5,18 +5,7 @@ set -u
 pc="$1"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail=0
-
-expect() {   # expect STATUS PATTERN -- command...
-    local want=$1 pattern=$2; shift 3
-    local out rc
-    out=$("$@" 2>&1); rc=$?
-    if [ "$rc" != "$want" ] || ! grep -qE -- "$pattern" <<<"$out"; then
-        echo "FAIL: $* -> exit $rc (want $want), output:"; echo "$out" | head -5; fail=1
-    else
-        echo "ok: $* -> $rc"
-    fi
-}
+. "$(dirname "$0")/expect.sh"
 
 cat > "$tmp/unknown-key.toml" <<'T'
 cpus = 2

@@ -2,6 +2,7 @@
 // property, reports for CI systems, and exit 0 only when all are met.
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,10 +21,43 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Line {
-    std::string model, features, property, expected, got, note;
+    Line(std::string m, std::string f, std::string p, std::string e, std::string g, const explorer::Stats& st)
+        : model(std::move(m)), features(std::move(f)), property(std::move(p)), expected(std::move(e)),
+          got(std::move(g)), stats(st)
+    {
+    }
+    std::string model, features, property, expected, got;
+    std::string note;             // why it failed, in one line
     explorer::Stats stats;
     bool ok = false;
+    bool incomplete() const { return got == "incomplete"; }   // not met, but not contradicted either
+    bool failed() const { return !ok && !incomplete(); }
+    std::optional<nlohmann::json> counterexample;   // summary, when the run found one
+    std::string trace_text;       // the race diagram, for a failed expectation's report
 };
+
+// One line about a counterexample: property, length, last step, message.
+nlohmann::json summarize(const trace::Trace& tr)
+{
+    nlohmann::json j{{"property", tr.property},
+                     {"message", tr.message},
+                     {"steps", tr.steps.size()},
+                     {"at_terminal_state", tr.at_terminal}};
+    if (!tr.steps.empty())
+        j["last_step"] = "CPU" + std::to_string(tr.steps.back().cpu) + " " + tr.steps.back().title;
+    return j;
+}
+
+std::string summary_text(const nlohmann::json& c)
+{
+    std::string out = c["property"].get<std::string>() + " violated after " + std::to_string(c["steps"].get<size_t>()) +
+                      " steps";
+    if (c.contains("last_step"))
+        out += " (last: " + c["last_step"].get<std::string>() + ")";
+    if (c["at_terminal_state"].get<bool>())
+        out += ", no step enabled";
+    return out + ": " + c["message"].get<std::string>();
+}
 
 std::vector<std::string> model_files(const std::vector<std::string>& paths)
 {
@@ -105,21 +139,25 @@ void write_junit(const std::string& path, const std::vector<Line>& lines)
     std::ofstream f(path);
     if (!f)
         throw Error(SourceLoc{path, 0, 0}, "cannot write the JUnit report");
-    size_t failures = 0;
+    size_t failures = 0, errors = 0;
     double total = 0;
     for (const Line& l : lines) {
-        failures += !l.ok;
+        failures += l.failed();
+        errors += l.incomplete();
         total += l.stats.seconds;
     }
     f << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    f << "<testsuite name=\"proxycheck\" tests=\"" << lines.size() << "\" failures=\"" << failures << "\" time=\""
+    f << "<testsuite name=\"proxycheck\" tests=\"" << lines.size() << "\" failures=\"" << failures << "\" errors=\"" << errors
+      << "\" time=\""
       << total << "\">\n";
     for (const Line& l : lines) {
         f << "  <testcase classname=\"" << xml_escape(l.model) << "\" name=\""
           << xml_escape(l.property + " [" + l.features + "]") << "\" time=\"" << l.stats.seconds << "\">";
-        if (!l.ok)
-            f << "\n    <failure message=\"" << xml_escape("expected " + l.expected + ", got " + l.got) << "\">"
-              << xml_escape(l.note) << "</failure>\n  ";
+        if (l.incomplete())   // a limit stopped the search: no verdict, an error rather than a failure
+            f << "\n    <error message=\"" << xml_escape("incomplete: " + l.note) << "\"/>\n  ";
+        else if (!l.ok)
+            f << "\n    <failure message=\"" << xml_escape("expected " + l.expected + ", got " + l.got + ": " + l.note)
+              << "\">" << xml_escape(l.trace_text.empty() ? l.note : l.trace_text) << "</failure>\n  ";
         f << "</testcase>\n";
     }
     f << "</testsuite>\n";
@@ -128,15 +166,19 @@ void write_junit(const std::string& path, const std::vector<Line>& lines)
 void write_json(const std::string& path, const std::vector<Line>& lines)
 {
     nlohmann::json arr = nlohmann::json::array();
-    for (const Line& l : lines)
-        arr.push_back({{"model", l.model},
-                       {"features", l.features},
-                       {"property", l.property},
-                       {"expected", l.expected},
-                       {"got", l.got},
-                       {"ok", l.ok},
-                       {"note", l.note},
-                       {"statistics", trace::stats_json(l.stats)}});
+    for (const Line& l : lines) {
+        nlohmann::json j{{"model", l.model},
+                         {"features", l.features},
+                         {"property", l.property},
+                         {"expected", l.expected},
+                         {"got", l.got},
+                         {"ok", l.ok},
+                         {"note", l.note},
+                         {"statistics", trace::stats_json(l.stats)}};
+        if (l.counterexample)
+            j["counterexample"] = *l.counterexample;
+        arr.push_back(std::move(j));
+    }
     std::ofstream f(path);
     if (!f)
         throw Error(SourceLoc{path, 0, 0}, "cannot write the JSON report");
@@ -151,30 +193,49 @@ int cmd_ci(const CiOptions& opt)
     const props::Catalog catalog = props::Catalog::with_files(opt.property_files);
     const std::vector<std::string> files = model_files(opt.paths.empty() ? std::vector<std::string>{"models"} : opt.paths);
     std::vector<Line> lines;
-    bool incomplete = false;
     for (const std::string& file : files) {
         const Scenario sc = load_scenario(file);
         if (sc.expects.empty())
             std::printf("%s: no [[expect]]\n", file.c_str());
         for (const Expect& ex : sc.expects) {
+            for (const auto* names : {&ex.holds, &ex.violated})
+                for (const std::string& p : *names)
+                    if (!catalog.find(p))
+                        throw Error(sc.at(ex.line), "unknown property '" + p +
+                                                        "' (see: proxycheck list properties; a property of your own "
+                                                        "needs --properties FILE)");
             const FeatureSet fs = resolve_features(sc, ex.features, sc.at(ex.line));
             const kernel::Model model(sc, fs);
             auto one = [&](const std::string& property, const char* expected) {
                 const RunOutcome run = run_model(model, catalog, {property}, limits, false);
-                Line l{file, edits_text(ex.features), property, expected, verdict_word(run.result.verdict), "",
-                       run.result.stats};
+                Line l(file, edits_text(ex.features), property, expected, verdict_word(run.result.verdict),
+                       run.result.stats);
                 l.ok = l.got == l.expected;
-                if (run.trace)
-                    l.note = run.trace->message;
+                if (run.trace) {
+                    l.counterexample = summarize(*run.trace);
+                    l.note = summary_text(*l.counterexample);
+                    if (!l.ok)
+                        l.trace_text = trace::render_text(model, *run.trace);
+                } else if (!run.result.limit.empty()) {
+                    l.note = "stopped by " + run.result.limit + " after " + std::to_string(l.stats.states) +
+                             " states, no violation among them";
+                } else {
+                    l.note = "no counterexample: the property holds on all " + std::to_string(l.stats.states) +
+                             " reachable states";
+                }
+                // The committed counterexample must still be one of the same property (and,
+                // BFS being deterministic, the same steps).
                 if (l.ok && run.trace && !ex.counterexample.empty() && property == ex.violated.front()) {
                     std::string diff = compare_counterexample(model, *run.trace, ex.counterexample,
                                                               opt.update_counterexamples);
-                    if (!diff.empty() && !opt.update_counterexamples)
+                    if (!diff.empty() && !opt.update_counterexamples) {
                         l.ok = false;
+                        l.trace_text = trace::render_text(model, *run.trace);
+                    }
                     l.note = diff.empty() ? l.note : diff;
                 }
-                incomplete |= run.result.verdict == explorer::Verdict::incomplete;
-                std::printf("%-4s %s [%s] %s: expected %s, got %s  (%llu states, %.2f s)%s%s\n", l.ok ? "ok" : "FAIL",
+                std::printf("%-4s %s [%s] %s: expected %s, got %s  (%llu states, %.2f s)%s%s\n",
+                            l.ok ? "ok" : l.incomplete() ? "STOP" : "FAIL",
                             file.c_str(), l.features.c_str(), property.c_str(), expected, l.got.c_str(),
                             (unsigned long long)l.stats.states, l.stats.seconds, l.ok ? "" : "\n       ",
                             l.ok ? "" : l.note.c_str());
@@ -186,7 +247,7 @@ int cmd_ci(const CiOptions& opt)
                 const RunOutcome group = run_model(model, catalog, ex.holds, limits, false);
                 if (group.result.verdict == explorer::Verdict::holds) {
                     for (const std::string& p : ex.holds) {
-                        Line l{file, edits_text(ex.features), p, "holds", "holds", "", group.result.stats};
+                        Line l(file, edits_text(ex.features), p, "holds", "holds", group.result.stats);
                         l.ok = true;
                         std::printf("ok   %s [%s] %s: expected holds, got holds  (%llu states, %.2f s, shared)\n",
                                     file.c_str(), l.features.c_str(), p.c_str(), (unsigned long long)l.stats.states,
@@ -209,8 +270,14 @@ int cmd_ci(const CiOptions& opt)
         write_junit(opt.junit, lines);
     if (!opt.json.empty())
         write_json(opt.json, lines);
-    const size_t failed = size_t(std::count_if(lines.begin(), lines.end(), [](const Line& l) { return !l.ok; }));
-    std::printf("expectations: %zu met, %zu failed\n", lines.size() - failed, failed);
+    const auto count = [&](bool (Line::*what)() const) {
+        return size_t(std::count_if(lines.begin(), lines.end(), [&](const Line& l) { return (l.*what)(); }));
+    };
+    const size_t failed = count(&Line::failed), incomplete = count(&Line::incomplete);
+    std::printf("expectations: %zu met, %zu failed", lines.size() - failed - incomplete, failed);
+    if (incomplete)
+        std::printf(", %zu incomplete (a limit stopped the search)", incomplete);
+    std::printf("\n");
     if (failed)
         return 1;
     return incomplete ? 3 : 0;
