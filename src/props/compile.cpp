@@ -54,6 +54,18 @@ struct Range {
         return all;
     }
 };
+// `forall v in [lo, hi): guard -> claim`, the common shape, without a node for the implication.
+struct RangeImplies {
+    static int64_t apply(const Node& n, Env& e, auto guard, auto claim)
+    {
+        for (int64_t v = n.lo; v < n.hi; ++v) {
+            e.var[n.slot] = v;
+            if (guard() && !claim())
+                return 0;
+        }
+        return 1;
+    }
+};
 template <bool all>
 struct Mask {
     static int64_t apply(const Node& n, Env& e, auto body, auto domain)
@@ -315,6 +327,11 @@ Operand Compiled::quantifier(const Expr& e)
                 n.x = conjunction(conjuncts, nullptr);
             }
             return node(all ? pick<Point<true>>(n) : pick<Point<false>>(n));
+        }
+        if (consequent) {
+            n.x = operand(body.arg(0));
+            n.y = operand(body.arg(1));
+            return node(pick<RangeImplies>(n));
         }
         n.x = operand(body);
         return node(all ? pick<Range<true>>(n) : pick<Range<false>>(n));
