@@ -36,6 +36,15 @@ struct InMask {
         return c >= 0 && c < 64 && (y() >> c & 1);
     }
 };
+// A one-byte field of an object that is not a bound variable: n.lo is the
+// base, n.hi the stride, n.slot the mask.
+struct ByteOf {
+    static int64_t apply(const Node& n, Env& e, auto object, auto)
+    {
+        const uint8_t b = e.s[n.lo + object() * n.hi];
+        return n.slot == 0xFF ? b : (b & n.slot) != 0;
+    }
+};
 struct InWaitList {
     static int64_t apply(const Node&, Env& e, auto x, auto y) { return wait_list_contains(*e.model, e.s, y(), x()); }
 };
@@ -262,8 +271,16 @@ Operand Compiled::access(const Expr& e)
 {
     if (e.type == Type::wait_list)   // a wait_list value is its lock
         return operand(e.arg(0));
-    if (e.access->locate && e.arg(0).op == Op::var) {
+    if (e.access->locate) {
         const ByteLoc loc = e.access->locate(model_);
+        if (e.arg(0).op != Op::var) {   // no such expression yet: objects are bound variables
+            Node n{nullptr};
+            n.x = operand(e.arg(0));
+            n.lo = loc.base;
+            n.hi = loc.stride;
+            n.slot = loc.mask;
+            return node(pick<ByteOf>(n));
+        }
         Operand o;
         o.kind = loc.mask == 0xFF ? K::byte : K::flag;
         o.k = e.arg(0).slot;

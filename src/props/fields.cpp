@@ -23,25 +23,9 @@ LockV lock(const Model& m, const uint8_t* s, int64_t l) { return m.view(s).lock(
 CpuV cpu(const Model& m, const uint8_t* s, int64_t c) { return m.view(s).cpu(int(c)); }
 int64_t lock_value(int l) { return l < 0 ? BLOCKED_ON_NULL : blocked_on_mutex(l); }
 
-// One-byte fields, read through the views (field: a view member function).
-template <auto field, uint8_t mask = 0xFF>
-int64_t task_read(const Model& m, const uint8_t* s, int64_t t, int64_t)
-{
-    return mask == 0xFF ? (task(m, s, t).*field)() : ((task(m, s, t).*field)() & mask) != 0;
-}
-template <auto field, uint8_t mask = 0xFF>
-int64_t lock_read(const Model& m, const uint8_t* s, int64_t l, int64_t)
-{
-    return mask == 0xFF ? (lock(m, s, l).*field)() : ((lock(m, s, l).*field)() & mask) != 0;
-}
-template <auto field>
-int64_t cpu_read(const Model& m, const uint8_t* s, int64_t c, int64_t)
-{
-    return (cpu(m, s, c).*field)();
-}
-
-// Where those bytes are, found through the same views on a zeroed buffer
-// whose addresses are all that is used: no offset is written down here.
+// Where a one-byte field is (field: a view member function), found through
+// the views on a zeroed buffer whose addresses are all that is used: no
+// offset is written down here.
 const uint8_t probe[max_state_bytes] = {};
 
 template <auto field, uint8_t mask = 0xFF>
@@ -68,22 +52,22 @@ int64_t none_task(const Model&, const uint8_t*, int64_t, int64_t) { return NO_TA
 int64_t no(const Model&, const uint8_t*, int64_t, int64_t) { return 0; }
 
 const std::array<Access, 18> field_table{{
-    {"cpu", 1, {T, U}, Type::cpu, task_read<&TaskV::cpu>, task_byte<&TaskV::cpu>,
+    {"cpu", 1, {T, U}, Type::cpu, nullptr, task_byte<&TaskV::cpu>,
      "task_cpu(p): the runqueue the task is on or last ran on"},
-    {"wake_cpu", 1, {T, U}, Type::cpu, task_read<&TaskV::wake_cpu>, task_byte<&TaskV::wake_cpu>,
+    {"wake_cpu", 1, {T, U}, Type::cpu, nullptr, task_byte<&TaskV::wake_cpu>,
      "p->wake_cpu: where a proxy-migrated donor returns"},
-    {"cpus_mask", 1, {T, U}, Type::cpumask, task_read<&TaskV::cpus_mask>, task_byte<&TaskV::cpus_mask>,
+    {"cpus_mask", 1, {T, U}, Type::cpumask, nullptr, task_byte<&TaskV::cpus_mask>,
      "p->cpus_mask: the CPUs the task may run on"},
-    {"blocked_on", 1, {T, U}, Type::blocked_on, task_read<&TaskV::blocked_on>, task_byte<&TaskV::blocked_on>,
+    {"blocked_on", 1, {T, U}, Type::blocked_on, nullptr, task_byte<&TaskV::blocked_on>,
      "p->blocked_on: none, the mutex it waits for, or PROXY_WAKING"},
     // v7.2 is not modelled yet: blocked_donor reads as none and is_blocked as false until it is.
     {"blocked_donor", 1, {T, U}, Type::task_or_none, none_task, nullptr,
      "p->blocked_donor (v7.2): the donor that ran this owner as its proxy"},
     {"is_blocked", 1, {T, U}, Type::boolean, no, nullptr,
      "p->is_blocked (v7.2): the task should have blocked on a mutex"},
-    {"state", 1, {T, U}, Type::task_state, task_read<&TaskV::state>, task_byte<&TaskV::state>,
+    {"state", 1, {T, U}, Type::task_state, nullptr, task_byte<&TaskV::state>,
      "p->__state: TASK_RUNNING, TASK_UNINTERRUPTIBLE or TASK_DEAD"},
-    {"on_rq", 1, {T, U}, Type::on_rq, task_read<&TaskV::on_rq>, task_byte<&TaskV::on_rq>,
+    {"on_rq", 1, {T, U}, Type::on_rq, nullptr, task_byte<&TaskV::on_rq>,
      "p->on_rq: 0, TASK_ON_RQ_QUEUED or TASK_ON_RQ_MIGRATING"},
     {"done", 1, {T, U}, Type::boolean,
      [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t {
@@ -96,21 +80,21 @@ const std::array<Access, 18> field_table{{
          return lock_value(waiting_on(m, s, int(t)));
      },
      nullptr, "the mutex whose __mutex_lock_common() wait loop the task is in, or none"},
-    {"owner", 1, {L, U}, Type::task_or_none, lock_read<&LockV::owner>, lock_byte<&LockV::owner>,
+    {"owner", 1, {L, U}, Type::task_or_none, nullptr, lock_byte<&LockV::owner>,
      "__mutex_owner(lock): the task in lock->owner, or none"},
     {"wait_list", 1, {L, U}, Type::wait_list,
      [](const Model&, const uint8_t*, int64_t l, int64_t) -> int64_t { return l; },   // a wait_list is its lock
      nullptr, "lock->wait_list: the waiters in order"},
-    {"handoff", 1, {L, U}, Type::boolean, lock_read<&LockV::flags, MUTEX_FLAG_HANDOFF>,
+    {"handoff", 1, {L, U}, Type::boolean, nullptr,
      lock_byte<&LockV::flags, MUTEX_FLAG_HANDOFF>, "MUTEX_FLAG_HANDOFF in lock->owner"},
-    {"pickup", 1, {L, U}, Type::boolean, lock_read<&LockV::flags, MUTEX_FLAG_PICKUP>,
+    {"pickup", 1, {L, U}, Type::boolean, nullptr,
      lock_byte<&LockV::flags, MUTEX_FLAG_PICKUP>,
      "MUTEX_FLAG_PICKUP in lock->owner: handed off to the owner, not picked up yet"},
-    {"waiters", 1, {L, U}, Type::boolean, lock_read<&LockV::flags, MUTEX_FLAG_WAITERS>,
+    {"waiters", 1, {L, U}, Type::boolean, nullptr,
      lock_byte<&LockV::flags, MUTEX_FLAG_WAITERS>, "MUTEX_FLAG_WAITERS in lock->owner"},
-    {"curr", 1, {C, U}, Type::task_or_idle, cpu_read<&CpuV::curr>, cpu_byte<&CpuV::curr>,
+    {"curr", 1, {C, U}, Type::task_or_idle, nullptr, cpu_byte<&CpuV::curr>,
      "rq->curr: the task executing (execution context)"},
-    {"donor", 1, {C, U}, Type::task_or_idle, cpu_read<&CpuV::donor>, cpu_byte<&CpuV::donor>,
+    {"donor", 1, {C, U}, Type::task_or_idle, nullptr, cpu_byte<&CpuV::donor>,
      "rq->donor: the task whose scheduling context is used"},
     {"idle", 1, {C, U}, Type::task_or_idle,
      [](const Model&, const uint8_t*, int64_t, int64_t) -> int64_t { return IDLE; }, nullptr,

@@ -26,21 +26,22 @@ using Explain = std::string (*)(const kernel::Model& m, const uint8_t* s);
 
 // A field kept in one byte of the state: for object value v (in its
 // encoding) the field is s[base + v * stride], masked with mask (a flag
-// bit reads as 0/1; 0xFF is the whole byte). Lets compiled code read it
-// inline; read() gives the same value.
+// bit reads as 0/1; 0xFF is the whole byte), so compiled code reads it
+// inline.
 struct ByteLoc {
     int64_t base, stride;
     uint8_t mask;
 };
 using Locate = ByteLoc (*)(const kernel::Model& m);
 
-// A field (one parameter: the object before the dot) or a predicate.
+// A field (one parameter: the object before the dot) or a predicate: a
+// one-byte field is located, anything else is read by a function.
 struct Access {
     std::string_view name;
     int arity;
     Type params[2];
     Type type;            // of the result
-    Read read;
+    Read read;            // computed fields and predicates, else null
     Locate locate;        // one-byte fields, else null
     std::string_view doc; // kernel meaning
     Explain explain = nullptr;   // extra words when it appears in a violation (warned)
