@@ -65,6 +65,23 @@ void mutex_lock_spin(Ctx& ctx, Sys s, int cpu, int t);
 void mutex_unlock(Ctx& ctx, Sys s, int cpu, int t);
 void mutex_unlock_slowpath(Ctx& ctx, Sys s, int cpu, int t);
 void advance(const Ctx& ctx, const Sys& s, int t);   // the task's operation is complete
+void wake_up_q_done(const Ctx& ctx, const Sys& s, int t);   // the wake_q is empty: back to the caller
+
+// kernel/locking/ww_mutex.h
+bool ww_mutex_add_waiter(const Ctx& ctx, const Sys& s, int m, int t, bool with_ctx);   // true: -EDEADLK
+bool ww_mutex_check_kill(const Ctx& ctx, const Sys& s, int m, int t);                  // true: -EDEADLK
+void ww_mutex_check_waiters(const Ctx& ctx, const Sys& s, int m, int curr);
+void ww_mutex_lock_acquired(const Ctx& ctx, const Sys& s, int m, int t);
+bool ww_mutex_lock_ealready(const Ctx& ctx, const Sys& s, int m, int t);
+void ww_mutex_lock_edeadlk(const Ctx& ctx, const Sys& s, int m, int t);
+bool ww_backoff_next(const Ctx& ctx, const Sys& s, int t);
+void ww_mutex_set_context(Ctx& ctx, Sys s, int cpu, int t);
+void ww_check_waiters(Ctx& ctx, Sys s, int cpu, int t);
+void ww_mutex_unlock(Ctx& ctx, Sys s, int cpu, int t);
+void ww_acquire_init(Ctx& ctx, Sys s, int cpu, int t);
+void ww_acquire_done(Ctx& ctx, Sys s, int cpu, int t);
+void ww_acquire_fini(Ctx& ctx, Sys s, int cpu, int t);
+void barrier_wait(Ctx& ctx, Sys s, int cpu, int t);
 
 // kernel/sched/core.c: wakeups
 void wake_q_add(const Ctx& ctx, const Sys& s, int head, int p);

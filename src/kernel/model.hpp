@@ -27,6 +27,14 @@ struct Emit {
 
 inline constexpr size_t max_state_bytes = 256;
 
+// The operation a task is executing: its program's, or during a ww_mutex
+// back-off the unlock / lock the back-off does (kernel-protocol.md 3.4).
+struct CurrentOp {
+    OpKind kind = OpKind::repeat;   // repeat: past the end of the program
+    int lock = -1;
+    bool ctx = false;               // a ww_mutex lock/unlock inside the task's acquire context
+};
+
 class Model {
 public:
     // Throws Error when the scenario needs something the model cannot do yet.
@@ -64,6 +72,9 @@ public:
     // holds(t, m): t's program is between the end of `lock m` and the start
     // of `unlock m` (the owner word may lag behind during handoff).
     bool holds(const uint8_t* s, int t, int m) const;
+    CurrentOp current_op(const uint8_t* s, int t) const;
+    // The lock a task sleeps for inside __mutex_lock_common(), or -1.
+    int waits_for(const uint8_t* s, int t) const;
 
     ConstSys view(const uint8_t* s) const { return {&layout_, s}; }
 

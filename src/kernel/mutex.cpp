@@ -12,6 +12,8 @@
 // wait_lock is taken) is merged into the next step: it has no visible effect.
 // Left out: optimistic spinning (CONFIG_MUTEX_SPIN_ON_OWNER=n, so
 // mutex_optimistic_spin() returns false) and signals (TASK_UNINTERRUPTIBLE).
+#include <bit>
+
 #include "kernel/kernel.hpp"
 
 namespace pxc::kernel {
@@ -76,18 +78,53 @@ void set_task_blocked_on_waking(const Ctx& ctx, const Sys& s, int p, int m)
     task.blocked_on() = PROXY_WAKING;
 }
 
+// The caller goes on: the next operation of the program, or the next step
+// of a ww_mutex back-off. An unlock of a lock the program gave up after
+// -EDEADLK (backoff = false) is skipped, as test_abba does `if (!err)`.
 void advance(const Ctx& ctx, const Sys& s, int t)
 {
     auto task = s.task(t);
     task.pc() = OP_START;
-    task.pc_op() = ctx.m.program(t).next_op(task.pc_op());
+    if (s.l->ww && ww_backoff_next(ctx, s, t))
+        return;
+    const Program& prog = ctx.m.program(t);
+    task.pc_op() = prog.next_op(task.pc_op());
+    while (s.l->ww && task.pc_op() < prog.size() && prog.uses_ctx[task.pc_op()] &&
+           prog.ops[task.pc_op()].kind == OpKind::unlock &&
+           !(task.ww_acquired() & (1u << prog.ops[task.pc_op()].lock)))
+        task.pc_op() = prog.next_op(task.pc_op());
+}
+
+// raw_spin_unlock_irqrestore_wake() done: a waiter goes on to
+// schedule_preempt_disabled(), anyone else returns to the caller.
+void wake_up_q_done(const Ctx& ctx, const Sys& s, int t)
+{
+    const CurrentOp op = ctx.m.current_op(s.bytes, t);
+    if (op.kind == OpKind::lock && s.lock(op.lock).has_waiter(t))
+        s.task(t).pc() = LOCK_SCHEDULE;
+    else
+        advance(ctx, s, t);
 }
 
 namespace {
 
 int op_lock(const Ctx& ctx, const Sys& s, int t)
 {
-    return ctx.m.program(t).ops[s.task(t).pc_op()].lock;
+    return ctx.m.current_op(s.bytes, t).lock;
+}
+
+bool op_ctx(const Ctx& ctx, const Sys& s, int t)
+{
+    return ctx.m.current_op(s.bytes, t).ctx;
+}
+
+// After the wait_lock section: run the wake_q (die/wound wakeups) first.
+void unlock_wait_lock_wake(const Ctx& ctx, const Sys& s, int t)
+{
+    if (s.task(t).wake_q())
+        s.task(t).pc() = WAKE_UP_Q;
+    else
+        wake_up_q_done(ctx, s, t);
 }
 
 // __mutex_trylock_common(): one cmpxchg on lock->owner. handoff: the first
@@ -134,13 +171,46 @@ void mutex_remove_waiter(const Sys& s, int m, int t)
         lock.flags() = 0;
 }
 
-// acquired: in __mutex_lock_common() [wait_lock, blocked_lock]
+// acquired: in __mutex_lock_common() [wait_lock, blocked_lock]; a
+// wound-wait context that stole the lock from the first waiter checks the
+// waiters, as anyone might want to wound it.
 void mutex_acquired(const Ctx& ctx, const Sys& s, int m, int t)
 {
     clear_task_blocked_on(ctx, s, t, m);
     s.task(t).state() = TASK_RUNNING;
+    const bool ww_ctx = op_ctx(ctx, s, t);
+    if (ww_ctx && ctx.m.scenario().locks[size_t(m)].ww_class == WwClass::wound_wait &&
+        s.lock(m).first_waiter() != t)
+        ww_mutex_check_waiters(ctx, s, m, t);
     mutex_remove_waiter(s, m, t);
-    advance(ctx, s, t);
+    if (ww_ctx)
+        ww_mutex_lock_acquired(ctx, s, m, t);
+    unlock_wait_lock_wake(ctx, s, t);
+}
+
+// err: / err_early_kill: in __mutex_lock_common() [wait_lock]: leave the
+// wait, then return the error once the wake_q has run.
+void mutex_lock_err(const Ctx& ctx, const Sys& s, int m, int t, bool queued)
+{
+    if (queued) {
+        clear_task_blocked_on(ctx, s, t, m);
+        s.task(t).state() = TASK_RUNNING;
+        mutex_remove_waiter(s, m, t);
+    }
+    if (s.task(t).blocked_on() != BLOCKED_ON_NULL)
+        warn(ctx, s, W_A5_ERR_BLOCKED_ON, "__mutex_lock_common err_early_kill: " + ctx.name(t) + ".blocked_on = " +
+                                              ctx.m.blocked_on_name(s.task(t).blocked_on()));
+    ww_mutex_lock_edeadlk(ctx, s, m, t);
+    unlock_wait_lock_wake(ctx, s, t);
+}
+
+// The wait loop's checks once the trylock failed [wait_lock]: a ww context
+// may have to die (__ww_mutex_check_kill); else it sleeps.
+void mutex_lock_wait(const Ctx& ctx, const Sys& s, int m, int t)
+{
+    if (op_ctx(ctx, s, t) && ww_mutex_check_kill(ctx, s, m, t))
+        return mutex_lock_err(ctx, s, m, t, true);
+    unlock_wait_lock_wake(ctx, s, t);
 }
 
 // __mutex_handoff() [wait_lock]: owner := next | PICKUP, WAITERS kept.
@@ -158,21 +228,42 @@ void mutex_handoff(const Ctx& ctx, const Sys& s, int m, int next, int curr)
 
 // mutex_lock(): __mutex_lock_fast(), else __mutex_lock_common() S2-S6e
 // [lock->wait_lock, current->blocked_lock]: queue as waiter, blocked_on = m.
+// For a ww_mutex: ww_mutex_lock(), the fast path followed by
+// ww_mutex_set_context_fastpath(), else __ww_mutex_lock() with
+// __ww_mutex_add_waiter() and __ww_mutex_check_kill() (-EDEADLK, -EALREADY).
 void mutex_lock(Ctx& ctx, Sys s, int cpu, int t)
 {
     (void)cpu;
     const int m = op_lock(ctx, s, t);
-    if (mutex_trylock_common(ctx, s, m, t, false)) {
+    const bool ww_ctx = op_ctx(ctx, s, t);
+    const bool ww = ctx.m.scenario().locks[size_t(m)].type == LockType::ww_mutex;
+    if (ww_ctx && ww_mutex_lock_ealready(ctx, s, m, t)) {
         advance(ctx, s, t);
         return ctx.done(s.bytes);
     }
+    if (mutex_trylock_common(ctx, s, m, t, false)) {
+        if (ww_ctx)
+            s.task(t).pc() = WW_SET_CONTEXT;
+        else
+            advance(ctx, s, t);
+        return ctx.done(s.bytes);
+    }
+    if (ww_ctx && std::popcount(s.task(t).ww_acquired()) == 0)
+        s.task(t).ww_flags() &= uint8_t(~WW_WOUNDED);   // reset after a kill
     auto lock = s.lock(m);
-    lock.wait_list()[lock.waiters()] = uint8_t(t);
-    lock.flags() |= MUTEX_FLAG_WAITERS;
-    ctx.say(ctx.name(t) + " waits for " + ctx.lname(m) + " (owner " + ctx.name(lock.owner()) + ")");
+    if (ww) {
+        if (ww_mutex_add_waiter(ctx, s, m, t, ww_ctx)) {
+            mutex_lock_err(ctx, s, m, t, false);
+            return ctx.done(s.bytes);
+        }
+    } else {
+        lock.wait_list()[lock.waiters()] = uint8_t(t);
+        lock.flags() |= MUTEX_FLAG_WAITERS;
+        ctx.say(ctx.name(t) + " waits for " + ctx.lname(m) + " (owner " + ctx.name(lock.owner()) + ")");
+    }
     set_task_blocked_on(ctx, s, t, m);
     s.task(t).state() = TASK_UNINTERRUPTIBLE;
-    s.task(t).pc() = LOCK_SCHEDULE;
+    mutex_lock_wait(ctx, s, m, t);
     ctx.done(s.bytes);
 }
 
@@ -193,7 +284,7 @@ void mutex_lock_woken(Ctx& ctx, Sys s, int cpu, int t)
         clear_task_blocked_on(ctx, s, t, m);
         s.task(t).pc() = LOCK_SPIN;
     } else {
-        s.task(t).pc() = LOCK_SCHEDULE;
+        mutex_lock_wait(ctx, s, m, t);
     }
     ctx.done(s.bytes);
 }
@@ -208,7 +299,7 @@ void mutex_lock_spin(Ctx& ctx, Sys s, int cpu, int t)
     if (mutex_trylock_common(ctx, s, m, t, false))
         mutex_acquired(ctx, s, m, t);
     else
-        s.task(t).pc() = LOCK_SCHEDULE;
+        mutex_lock_wait(ctx, s, m, t);
     ctx.done(s.bytes);
 }
 

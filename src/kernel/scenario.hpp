@@ -35,6 +35,7 @@ enum class OpKind : uint8_t {
     set_affinity,     // set_cpus_allowed_ptr(current, cpus)
     yield,            // sched_yield
     repeat,           // start the program again
+    barrier,          // the test's completions: wait until every task with a barrier reached it
 };
 
 struct Op {
@@ -50,6 +51,7 @@ struct TaskDecl {
     uint32_t affinity = 0;  // CPU bit mask
     int cpu = 0;            // where it starts (queued there)
     std::vector<Op> program;
+    bool backoff = true;    // on -EDEADLK: back off and retry (false: give up that lock, as test_abba without resolve)
     int line = 0;
 };
 

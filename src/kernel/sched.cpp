@@ -204,6 +204,23 @@ void set_affinity(Ctx& ctx, Sys s, int cpu, int t)
     }
 }
 
+// The scenario's barrier stands for the completions of test-ww_mutex.c
+// (complete() / wait_for_completion()): a task waits, preemptible, until
+// every task whose program has a barrier has reached it.
+void barrier_wait(Ctx& ctx, Sys s, int cpu, int t)
+{
+    (void)cpu;
+    for (int u = 0; u < s.l->ntasks; ++u) {
+        const Program& prog = ctx.m.program(u);
+        for (int i = 0; i < prog.size(); ++i)
+            if (prog.ops[size_t(i)].kind == OpKind::barrier && s.task(u).pc_op() < i && s.task(u).pc() != EXITED)
+                return;   // not yet: keeps waiting
+    }
+    ctx.say("every task reached the barrier");
+    advance(ctx, s, t);
+    ctx.done(s.bytes);
+}
+
 // do_exit(): TASK_DEAD, then __schedule() dequeues it for good.
 void do_exit(Ctx& ctx, Sys s, int cpu, int t)
 {

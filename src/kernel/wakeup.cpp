@@ -34,7 +34,7 @@ void ttwu_done(const Ctx& ctx, const Sys& s, int t)
     if (waker.wake_q())
         waker.pc() = WAKE_UP_Q;
     else
-        advance(ctx, s, t);
+        wake_up_q_done(ctx, s, t);
 }
 
 // The PROXY_WAKING commit added the out: clear "for now"; the proxy

@@ -12,15 +12,7 @@ using namespace pxc::kernel;
 namespace {
 
 // The lock a task sleeps for inside __mutex_lock_common(), or -1.
-int waits_for(const Model& m, const uint8_t* s, int t)
-{
-    auto task = m.view(s).task(t);
-    const Program& prog = m.program(t);
-    if (task.pc_op() >= prog.size() || prog.ops[task.pc_op()].kind != OpKind::lock)
-        return -1;
-    const uint8_t pc = task.pc();
-    return (pc == LOCK_SCHEDULE || pc == LOCK_WOKEN || pc == LOCK_SPIN) ? prog.ops[task.pc_op()].lock : -1;
-}
+int waits_for(const Model& m, const uint8_t* s, int t) { return m.waits_for(s, t); }
 
 std::string check_affinity(const Model& m, const uint8_t* s)
 {
@@ -62,11 +54,16 @@ constexpr std::array<std::string_view, WARNING_COUNT> warning_text{
     "A8 find_proxy_task: returned owner is not on_rq",
     "A9 proxy_migrate_task: p == rq->curr",
     "A10 proxy_force_return: p is current on its rq",
+    "A5 __mutex_lock_common err_early_kill: blocked_on still set",
+    "A15 ww_mutex_lock_acquired: ww->ctx already set, lock after ww_acquire_done, or wrong lock after -EDEADLK",
+    "A15 __ww_mutex_kill: contending_lock already set",
+    "A15 __ww_mutex_unlock: lock->ctx->acquired == 0",
+    "A15 ww_acquire_fini: ctx->acquired != 0",
 };
 
 std::string check_no_warning(const Model& m, const uint8_t* s)
 {
-    const uint8_t w = m.view(s).warnings();
+    const uint16_t w = m.view(s).warnings();
     std::string out;
     for (int i = 0; i < WARNING_COUNT; ++i)
         if (w & (1u << i))
@@ -206,7 +203,28 @@ std::string check_no_lost_wakeup(const Model& m, const uint8_t* s)
     return "";
 }
 
-constexpr std::array<Property, 8> table{{
+std::string check_all_done(const Model& m, const uint8_t* s)
+{
+    auto sys = m.view(s);
+    std::string out;
+    for (int t = 0; t < sys.l->ntasks; ++t)
+        if (sys.task(t).pc() != EXITED)
+            out += (out.empty() ? "" : "; ") + m.task_name(t) + " is stuck at " + m.where(t, s);
+    return out;
+}
+
+std::string check_edeadlk_returned(const Model& m, const uint8_t* s)
+{
+    auto sys = m.view(s);
+    if (!sys.l->ww)
+        return "";
+    for (int t = 0; t < sys.l->ntasks; ++t)
+        if (sys.task(t).ww_flags() & WW_GOT_EDEADLK)
+            return "";
+    return "every task finished and no ww_mutex_lock returned -EDEADLK";
+}
+
+constexpr std::array<Property, 10> table{{
     {"no_affinity_violating_run", Kind::invariant, "P-AFF",
      "a task executes (is rq->curr) only on a CPU of its cpus_mask; a donor may be parked elsewhere",
      check_affinity},
@@ -226,6 +244,11 @@ constexpr std::array<Property, 8> table{{
      check_no_lost_wakeup},
     {"no_deadlock", Kind::deadlock, "P-PROGRESS",
      "when no step is enabled, no tasks wait for each other in an owner cycle", check_no_deadlock},
+    {"all_tasks_done", Kind::deadlock, "P-PROGRESS (test_cycle: every transaction completes)",
+     "when no step is enabled, every task has run its program to the end", check_all_done},
+    {"edeadlk_returned", Kind::deadlock, "test_abba without resolve",
+     "when no step is enabled, some ww_mutex_lock has returned -EDEADLK (the ww algorithm broke the cycle)",
+     check_edeadlk_returned},
 }};
 
 }  // namespace
