@@ -66,6 +66,9 @@ int cmd_check(const CheckOptions& opt)
             {"verdict", verdict_word(r.verdict)},
             {"statistics", trace::stats_json(r.stats)},
         };
+        out["statistics"]["wasted_wakeups"] = model.events(kernel::Model::wasted_wakeup);
+        out["statistics"]["blocked_donor_race_a"] = model.events(kernel::Model::donor_race_a);
+        out["statistics"]["blocked_donor_race_b"] = model.events(kernel::Model::donor_race_b);
         if (!r.limit.empty())
             out["limit"] = r.limit;
         if (run.trace)
@@ -83,6 +86,13 @@ int cmd_check(const CheckOptions& opt)
     if (!r.limit.empty())
         std::cout << " (stopped by " << r.limit << "; no violation among the states covered)";
     std::cout << "\n" << stats_text(r.stats);
+    // "only a wasted wakeup" (v29 7/9 race (B)) as a number
+    std::cout << "wasted wakeups: " << model.events(kernel::Model::wasted_wakeup)
+              << " (explored steps in which a woken mutex waiter finds the lock taken and sleeps again)\n";
+    if (model.has(Feature::blocked_donor))
+        std::cout << "blocked_donor races: (A) " << model.events(kernel::Model::donor_race_a)
+                  << " steps hand off without the donor, (B) " << model.events(kernel::Model::donor_race_b)
+                  << " steps wake the donor with no handoff\n";
     return exit_status(r.verdict);
 }
 

@@ -46,6 +46,7 @@ const char* task_pc_name(uint8_t pc)
     case LOCK_WOKEN: return "after schedule";
     case LOCK_SPIN: return "optimistic spin";
     case UNLOCK_WAIT_LOCK: return "before wait_lock";
+    case UNLOCK_CAS: return "blocked_donor read, before the release cmpxchg";
     case WAKE_UP_Q: return "wake_up_q";
     case TTWU_ACTIVATE: return "try_to_wake_up, pi_lock held";
     case TTWU_OUT: return "try_to_wake_up out:";

@@ -57,6 +57,9 @@ void set_task_blocked_on(const Ctx& ctx, const Sys& s, int p, int m);
 void clear_task_blocked_on(const Ctx& ctx, const Sys& s, int p, int m /* -1: NULL */);
 void set_task_blocked_on_waking(const Ctx& ctx, const Sys& s, int p, int m /* -1: NULL */);
 bool task_is_blocked(const Ctx& ctx, const ConstSys& s, int p);
+// A woken donor that must be placed before it runs: G1 blocked_on ==
+// PROXY_WAKING, v7.2 is_blocked with blocked_on cleared.
+bool task_is_waking(const Ctx& ctx, const ConstSys& s, int p);
 
 // kernel/locking/mutex.c
 void mutex_lock(Ctx& ctx, Sys s, int cpu, int t);
@@ -105,5 +108,13 @@ struct FptResult {
     int task = NO_TASK;
 };
 FptResult find_proxy_task(const Ctx& ctx, const Sys& s, int cpu, int donor);
+FptResult find_proxy_task_is_blocked(const Ctx& ctx, const Sys& s, int cpu, int donor);   // v7.2
+void proxy_resched_idle(const Ctx& ctx, const Sys& s, int cpu);
+FptResult proxy_migrate_task(const Ctx& ctx, const Sys& s, int cpu, int p, int target);
+std::string chain_text(const Ctx& ctx, const ConstSys& s, int donor, int until);
+
+// The model's own counters (not part of the state): steps of interest seen
+// during the search, for the statistics.
+void count_event(const Ctx& ctx, Model::Event e);
 
 }  // namespace pxc::kernel

@@ -11,7 +11,8 @@ namespace pxc::kernel {
 Model::Model(const Scenario& scenario, FeatureSet features)
     : scenario_(scenario), features_(features),
       layout_(scenario.cpus, int(scenario.tasks.size()), int(scenario.locks.size()),
-              std::ranges::any_of(scenario.locks, [](const LockDecl& l) { return l.type == LockType::ww_mutex; }))
+              std::ranges::any_of(scenario.locks, [](const LockDecl& l) { return l.type == LockType::ww_mutex; }),
+              features.has(Feature::is_blocked) || features.has(Feature::blocked_donor))
 {
     validate_features(features_, scenario_.at(scenario_.features_line));
     for (const TaskDecl& task : scenario_.tasks)
@@ -112,6 +113,10 @@ void task_step(Ctx& ctx, const Sys& s, int cpu, int t)
         break;
     case LOCK_WOKEN: kind = StepKind::mutex_lock_woken, fn = mutex_lock_woken; break;
     case LOCK_SPIN: kind = StepKind::mutex_lock_spin, fn = mutex_lock_spin; break;
+    case UNLOCK_CAS:
+        preemptible = !m.has(Feature::unlock_preempt_guard);
+        kind = StepKind::mutex_unlock, fn = mutex_unlock;
+        break;
     case UNLOCK_WAIT_LOCK:
         preemptible = !m.has(Feature::unlock_preempt_guard);
         kind = StepKind::mutex_unlock_slowpath, fn = mutex_unlock_slowpath;
@@ -146,6 +151,12 @@ StepKind sched_step_kind(uint8_t sched)
 }
 
 }  // namespace
+
+void count_event(const Ctx& ctx, Model::Event e)
+{
+    if (!ctx.narrating())
+        ctx.m.events_[e].v.fetch_add(1, std::memory_order_relaxed);
+}
 
 void Model::successors(const uint8_t* bytes, Emit emit, bool narrate) const
 {

@@ -1,6 +1,7 @@
 // The proxy-execution kernel model as an explorer Model: a scenario plus a
 // feature set, its state layout, and the enabled atomic steps of a state.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -78,7 +79,26 @@ public:
 
     ConstSys view(const uint8_t* s) const { return {&layout_, s}; }
 
+    // Explored transitions of interest, counted during the search (not state):
+    //  wasted_wakeup  a woken mutex waiter finds the lock taken and sleeps again
+    //  donor_race_a   v29 7/9 race (A): the unlock forced a handoff for a
+    //                 blocked_donor that was reset meanwhile (falls back to the first waiter)
+    //  donor_race_b   race (B): the unlock released the lock, then wakes a
+    //                 blocked_donor set meanwhile, with no handoff
+    enum Event { wasted_wakeup, donor_race_a, donor_race_b, event_count_ };
+    uint64_t events(Event e) const { return events_[e].v.load(std::memory_order_relaxed); }
+    uint64_t wasted_wakeups() const { return events(wasted_wakeup); }
+
 private:
+    // Copies of the model start from the same counts.
+    struct Counter {
+        std::atomic<uint64_t> v{0};
+        Counter() = default;
+        Counter(const Counter& o) : v(o.v.load()) {}
+        Counter& operator=(const Counter& o) { return v = o.v.load(), *this; }
+    };
+    friend void count_event(const struct Ctx& ctx, Event e);
+    mutable Counter events_[event_count_];
     Scenario scenario_;
     FeatureSet features_;
     Layout layout_;

@@ -26,7 +26,16 @@ void warn(const Ctx& ctx, const Sys& s, Warning w, const std::string& what)
 
 bool task_is_blocked(const Ctx& ctx, const ConstSys& s, int p)
 {
+    if (ctx.has(Feature::is_blocked))
+        return s.task(p).is_blocked();
     return ctx.has(Feature::proxy_exec) && s.task(p).blocked_on() != BLOCKED_ON_NULL;
+}
+
+bool task_is_waking(const Ctx& ctx, const ConstSys& s, int p)
+{
+    if (ctx.has(Feature::is_blocked))
+        return s.task(p).is_blocked() && s.task(p).blocked_on() == BLOCKED_ON_NULL;
+    return s.task(p).blocked_on() == PROXY_WAKING;
 }
 
 // __set_task_blocked_on() [p->blocked_lock]: only a task sets its own mutex.
@@ -279,7 +288,11 @@ void mutex_lock_woken(Ctx& ctx, Sys s, int cpu, int t)
     s.task(t).state() = TASK_UNINTERRUPTIBLE;
     if (mutex_trylock_common(ctx, s, m, t, first)) {
         mutex_acquired(ctx, s, m, t);
-    } else if (first) {
+        ctx.done(s.bytes);
+        return;
+    }
+    count_event(ctx, Model::wasted_wakeup);
+    if (first) {
         // S6k: "clear blocked_on as mutex_optimistic_spin may schedule()"
         clear_task_blocked_on(ctx, s, t, m);
         s.task(t).pc() = LOCK_SPIN;
@@ -304,7 +317,10 @@ void mutex_lock_spin(Ctx& ctx, Sys s, int cpu, int t)
 }
 
 // mutex_unlock(): __mutex_unlock_fast(), else the cmpxchg loop of
-// __mutex_unlock_slowpath() (no lock held, preemptible).
+// __mutex_unlock_slowpath() (no lock held, preemptible). With blocked_donor
+// (v29 7/9, U1') the loop first reads current->blocked_donor locklessly: set,
+// it forces a handoff; NULL, the cmpxchg is a separate step, so that a donor
+// can start boosting us in between (PeterZ's race (B)).
 void mutex_unlock(Ctx& ctx, Sys s, int cpu, int t)
 {
     (void)cpu;
@@ -315,6 +331,17 @@ void mutex_unlock(Ctx& ctx, Sys s, int cpu, int t)
              "__mutex_unlock_slowpath(" + ctx.lname(m) + "): owner " + ctx.name(lock.owner()) + " is not current " +
                  ctx.name(t) + " or PICKUP set");
     const uint8_t flags = lock.flags();
+    if (ctx.has(Feature::blocked_donor) && flags != 0 && s.task(t).pc() != UNLOCK_CAS) {
+        const int donor = s.task(t).blocked_donor();
+        if (donor != NO_TASK) {
+            ctx.say(ctx.name(t) + ".blocked_donor = " + ctx.name(donor) + ": force a handoff");
+            s.task(t).pc() = UNLOCK_WAIT_LOCK;   // owner kept: __mutex_handoff() under wait_lock
+        } else {
+            ctx.say(ctx.name(t) + ".blocked_donor is NULL");
+            s.task(t).pc() = UNLOCK_CAS;
+        }
+        return ctx.done(s.bytes);
+    }
     if (flags & MUTEX_FLAG_HANDOFF) {
         s.task(t).pc() = UNLOCK_WAIT_LOCK;   // keep the owner: hand off under wait_lock
         ctx.say(ctx.lname(m) + " has HANDOFF: hand off under wait_lock");
@@ -338,14 +365,32 @@ void mutex_unlock_slowpath(Ctx& ctx, Sys s, int cpu, int t)
     const int m = op_lock(ctx, s, t);
     auto lock = s.lock(m);
     int next = NO_TASK;
-    if (lock.waiters() > 0) {
+    const int donor = ctx.has(Feature::blocked_donor) ? s.task(t).blocked_donor() : NO_TASK;
+    // U3' [current->blocked_lock, donor->blocked_lock nested]: hand the
+    // mutex to the donor boosting us if it still waits for this mutex.
+    if (donor != NO_TASK && s.task(donor).blocked_on() == blocked_on_mutex(m)) {
+        if (!lock.has_waiter(donor))
+            s.warn(Warning(EV_BLOCKED_DONOR_INVALID));
+        if (lock.owner() != t)
+            count_event(ctx, Model::donor_race_b);
+        next = donor;
+        ctx.say(ctx.name(donor) + " (blocked_donor) waits for " + ctx.lname(m) + ": it is next");
+        if (ctx.has(Feature::proxy_waking))
+            set_task_blocked_on_waking(ctx, s, next, m);
+        else
+            clear_task_blocked_on(ctx, s, next, m);   // v7.2: is_blocked stays set
+        wake_q_add(ctx, s, t, next);
+        s.task(t).set_blocked_donor(NO_TASK);
+    } else if (lock.waiters() > 0) {
         next = lock.first_waiter();
         if (ctx.has(Feature::proxy_waking))
             set_task_blocked_on_waking(ctx, s, next, m);
         else
-            clear_task_blocked_on(ctx, s, next, m);
+            clear_task_blocked_on(ctx, s, next, m);   // v7.2: is_blocked stays set
         wake_q_add(ctx, s, t, next);
     }
+    if (lock.owner() == t && !(lock.flags() & MUTEX_FLAG_HANDOFF) && donor == NO_TASK)
+        count_event(ctx, Model::donor_race_a);
     if (lock.owner() == t)   // the cmpxchg loop broke on HANDOFF
         mutex_handoff(ctx, s, m, next, t);
     if (s.task(t).wake_q())

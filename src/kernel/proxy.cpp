@@ -22,14 +22,14 @@
 
 namespace pxc::kernel {
 
-namespace {
-
 // proxy_resched_idle(): rq->donor = rq->idle before the rq lock is dropped.
 void proxy_resched_idle(const Ctx& ctx, const Sys& s, int cpu)
 {
     s.cpu(cpu).donor() = IDLE;
     ctx.say("proxy_resched_idle(CPU" + std::to_string(cpu) + ")");
 }
+
+namespace {
 
 // __proxy_deactivate(): block the donor unless it was woken meanwhile.
 bool proxy_deactivate(const Ctx& ctx, const Sys& s, int cpu, int donor)
@@ -43,6 +43,8 @@ bool proxy_deactivate(const Ctx& ctx, const Sys& s, int cpu, int donor)
     ctx.say("proxy_deactivate(" + ctx.name(donor) + "): dequeued");
     return true;
 }
+
+}  // namespace
 
 // proxy_migrate_task() first half [rq->lock]: p leaves this rq for the
 // owner's CPU, ignoring its mask; proxy_set_task_cpu() keeps wake_cpu.
@@ -62,6 +64,8 @@ FptResult proxy_migrate_task(const Ctx& ctx, const Sys& s, int cpu, int p, int t
     return {FptKind::deferred};
 }
 
+namespace {
+
 // proxy_force_return() up to dropping the rq lock; the rest is a CPU step.
 FptResult proxy_force_return(const Ctx& ctx, const Sys& s, int cpu, int p)
 {
@@ -71,6 +75,8 @@ FptResult proxy_force_return(const Ctx& ctx, const Sys& s, int cpu, int p)
     rq.arg_task() = uint8_t(p);
     return {FptKind::deferred};
 }
+
+}  // namespace
 
 std::string chain_text(const Ctx& ctx, const ConstSys& s, int donor, int until)
 {
@@ -87,8 +93,6 @@ std::string chain_text(const Ctx& ctx, const ConstSys& s, int donor, int until)
     }
     return out;
 }
-
-}  // namespace
 
 FptResult find_proxy_task(const Ctx& ctx, const Sys& s, int cpu, int donor)
 {
@@ -171,6 +175,10 @@ FptResult find_proxy_task(const Ctx& ctx, const Sys& s, int cpu, int donor)
         if (owner == p) {   // unlock -> ttwu_runnable in flight on p
             ctx.say("find_proxy_task: " + ctx.name(p) + " owns the mutex it waits for");
             return proxy_resched_idle(ctx, s, cpu), FptResult{FptKind::idle};
+        }
+        if (ctx.has(Feature::blocked_donor) && o.blocked_donor() != p) {   // v29 7/9
+            o.set_blocked_donor(p);
+            ctx.say(ctx.name(owner) + ".blocked_donor = " + ctx.name(p));
         }
         ctx.say("find_proxy_task: " + ctx.name(p) + " -> " + ctx.lname(m) + " -> " + ctx.name(owner));
     }

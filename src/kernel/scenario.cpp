@@ -401,11 +401,21 @@ private:
 
     Expect expect(const toml::table& t) const
     {
-        only_keys(t, {"features", "holds", "violated", "counterexample"}, " in [[expect]]");
+        only_keys(t, {"baseline", "features", "holds", "violated", "counterexample"}, " in [[expect]]");
         Expect e;
         e.line = line(t);
-        if (auto* n = t.get("features"))
-            e.features = feature_edits(*n);
+        if (auto* n = t.get("baseline")) {
+            // another baseline: the edits that turn the file's feature set into it
+            const FeatureSet from = s_.feature_set();
+            const FeatureSet to = baseline_features(string(*n, "baseline"), at(*n));
+            for (const FeatureInfo& info : all_features())
+                if (from.has(info.flag) != to.has(info.flag))
+                    e.features.push_back((to.has(info.flag) ? "+" : "-") + std::string(info.name));
+        }
+        if (auto* n = t.get("features")) {
+            std::vector<std::string> more = feature_edits(*n);
+            e.features.insert(e.features.end(), more.begin(), more.end());
+        }
         if (auto* n = t.get("holds"))
             e.holds = strings(*n, "holds");
         if (auto* n = t.get("violated"))

@@ -53,10 +53,16 @@ void pick_again(Ctx& ctx, const Sys& s, int cpu)
         n.cpu(cpu).donor() = uint8_t(t);   // rq_set_donor(rq, next)
         ctx.say("pick_next_task = " + ctx.name(t));
         if (!task_is_blocked(ctx, as_const(n), t)) {
+            // v29 7/9: picked to run as itself, nobody boosts it any more
+            if (ctx.has(Feature::blocked_donor) && n.task(t).blocked_donor() != NO_TASK) {
+                n.task(t).set_blocked_donor(NO_TASK);
+                ctx.say(ctx.name(t) + ".blocked_donor = NULL");
+            }
             switch_to(ctx, n, cpu, t);
             ctx.done(next.buf);
         } else {
-            const FptResult r = find_proxy_task(ctx, n, cpu, t);
+            const FptResult r = ctx.has(Feature::is_blocked) ? find_proxy_task_is_blocked(ctx, n, cpu, t)
+                                                             : find_proxy_task(ctx, n, cpu, t);
             switch (r.kind) {
             case FptKind::run:
                 switch_to(ctx, n, cpu, r.task);
@@ -96,7 +102,12 @@ void schedule(Ctx& ctx, const Sys& s, int cpu, bool preempt)
     const int prev = s.cpu(cpu).curr();
     if (prev != IDLE && !preempt && s.task(prev).state() != TASK_RUNNING) {
         auto task = s.task(prev);
-        if (task_is_blocked(ctx, as_const(s), prev)) {
+        if (ctx.has(Feature::is_blocked) && is_mutex(task.blocked_on())) {
+            // v7.2: is_blocked records "should have blocked" (set here, under the rq lock)
+            task.set_is_blocked(true);
+            ctx.say(ctx.name(prev) + " stays queued as a donor: is_blocked = 1 (blocked_on " +
+                    ctx.m.blocked_on_name(task.blocked_on()) + ")");
+        } else if (!ctx.has(Feature::is_blocked) && task_is_blocked(ctx, as_const(s), prev)) {
             ctx.say(ctx.name(prev) + " stays queued as a donor (blocked_on " +
                     ctx.m.blocked_on_name(task.blocked_on()) + ")");
         } else if (task.on_rq() == TASK_ON_RQ_QUEUED && task.cpu() == cpu) {

@@ -2,7 +2,8 @@
 
 namespace pxc::kernel {
 
-Layout::Layout(int cpus, int tasks, int locks, bool with_ww) : ncpus(cpus), ntasks(tasks), nlocks(locks), ww(with_ww)
+Layout::Layout(int cpus, int tasks, int locks, bool with_ww, bool with_g2)
+    : ncpus(cpus), ntasks(tasks), nlocks(locks), ww(with_ww), g2(with_g2)
 {
     task_off = 0;
     lock_off = task_off + size_t(ntasks) * task_bytes();

@@ -39,6 +39,7 @@ enum TaskPc : uint8_t {
     LOCK_WOKEN,        // __mutex_lock_common: back from schedule(), about to retake wait_lock
     LOCK_SPIN,         // __mutex_lock_common: first waiter dropped the locks around mutex_optimistic_spin()
     UNLOCK_WAIT_LOCK,  // __mutex_unlock_slowpath: owner released or HANDOFF seen, about to take wait_lock
+    UNLOCK_CAS,        // __mutex_unlock_slowpath (blocked_donor): read blocked_donor NULL, about to cmpxchg
     WAKE_UP_Q,         // wake_up_q: next try_to_wake_up of the task's wake_q
     TTWU_ACTIVATE,     // try_to_wake_up: pi_lock held, task off the rq, waiting for !on_cpu
     TTWU_OUT,          // try_to_wake_up: at out:, about to clear blocked_on
@@ -73,9 +74,14 @@ enum Warning : uint8_t {
     W_A15_WW_KILL,             // __ww_mutex_kill: contending_lock already set
     W_A15_WW_UNLOCK,           // __ww_mutex_unlock: lock->ctx->acquired == 0
     W_A15_WW_FINI,             // ww_acquire_fini: ctx->acquired != 0
+    W_A16_DEACTIVATE_RUNNING,  // v7.2 proxy_deactivate: the task is TASK_RUNNING (PeterZ: must not happen)
     WARNING_COUNT
 };
-static_assert(WARNING_COUNT <= 16, "warnings are a 16-bit field");
+// Model events that are not kernel warnings share the field, above them.
+enum ModelEvent : uint8_t {
+    EV_BLOCKED_DONOR_INVALID = 15,   // the unlock slowpath handed off to a blocked_donor not waiting for the lock
+};
+static_assert(int(WARNING_COUNT) <= int(EV_BLOCKED_DONOR_INVALID), "warnings and events share a 16-bit field");
 
 // struct ww_acquire_ctx flags, and where the caller's -EDEADLK back-off is.
 enum WwFlag : uint8_t {
@@ -96,23 +102,27 @@ enum WwBackoff : uint8_t {
 
 // ww: the scenario has ww_mutexes; only then do tasks carry an acquire
 // context and locks a ww->ctx (plain-mutex states stay as small as before).
+// g2: the v7.2 fields p->is_blocked and p->blocked_donor are present (one
+// byte per task, only when the feature set uses them).
 struct Layout {
     int ncpus = 0, ntasks = 0, nlocks = 0;
-    bool ww = false;
+    bool ww = false, g2 = false;
     size_t task_off = 0, lock_off = 0, cpu_off = 0, global_off = 0, size = 0;
 
     static constexpr size_t cpu_bytes = 5;
-    size_t task_bytes() const { return ww ? 14 : 10; }
+    size_t g2_off() const { return ww ? 14 : 10; }
+    size_t task_bytes() const { return g2_off() + (g2 ? 1 : 0); }
     size_t lock_bytes() const { return (ww ? 3 : 2) + size_t(ntasks); }
 
     Layout() = default;
-    Layout(int cpus, int tasks, int locks, bool ww = false);
+    Layout(int cpus, int tasks, int locks, bool ww = false, bool g2 = false);
 };
 
 // Typed views: B is uint8_t (writable) or const uint8_t.
 template <class B>
 struct TaskViewT {
     B* p;
+    size_t g2 = 10;                             // offset of the v7.2 byte
     auto& pc_op() const { return p[0]; }        // index of the program operation
     auto& pc() const { return p[1]; }           // TaskPc inside it
     auto& state() const { return p[2]; }        // p->__state
@@ -135,6 +145,12 @@ struct TaskViewT {
     void set_contending_lock(int m) const { p[13] = uint8_t((p[13] & 0xF0) | (m + 1)); }
     int backoff_lock() const { return (p[13] >> 4) - 1; }
     void set_backoff_lock(int m) const { p[13] = uint8_t((p[13] & 0x0F) | ((m + 1) << 4)); }
+
+    // v7.2 (g2 layouts only): p->is_blocked, p->blocked_donor
+    bool is_blocked() const { return p[g2] & 0x80; }
+    void set_is_blocked(bool b) const { p[g2] = uint8_t((p[g2] & 0x7F) | (b ? 0x80 : 0)); }
+    int blocked_donor() const { return (p[g2] & 0x0F) == 0 ? NO_TASK : (p[g2] & 0x0F) - 1; }
+    void set_blocked_donor(int d) const { p[g2] = uint8_t((p[g2] & 0xF0) | (d == NO_TASK ? 0 : d + 1)); }
 };
 
 template <class B>
@@ -181,7 +197,7 @@ struct SysT {
     const Layout* l;
     B* bytes;
 
-    TaskViewT<B> task(int t) const { return {bytes + l->task_off + size_t(t) * l->task_bytes()}; }
+    TaskViewT<B> task(int t) const { return {bytes + l->task_off + size_t(t) * l->task_bytes(), l->g2_off()}; }
     LockViewT<B> lock(int m) const
     {
         return {bytes + l->lock_off + size_t(m) * l->lock_bytes(), l->ntasks, l->ww ? 3 : 2};

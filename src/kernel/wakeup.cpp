@@ -26,6 +26,37 @@ void wake_q_add(const Ctx& ctx, const Sys& s, int head, int p)
 
 namespace {
 
+// proxy_needs_return() in ttwu_runnable() [rq lock, p->blocked_lock] (v23
+// 7/9; v7.2): a woken donor that is not running and not on its wake_cpu is
+// dequeued for the full wakeup with select_task_rq(); otherwise its waking
+// state is dropped and it runs where it is. The wake_cpu test is v23's text
+// (hupu's RFC calls it unreliable); the v7.2 form is not in the sources.
+bool proxy_needs_return(const Ctx& ctx, const Sys& s, int p)
+{
+    if (!ctx.has(Feature::ttwu_return_migration))
+        return false;
+    // v23 tests blocked_on == PROXY_WAKING, i.e. is_blocked && !blocked_on in
+    // v7.2; ttwu_any_is_blocked reads it as is_blocked alone (stale wakeups)
+    const bool any = ctx.has(Feature::ttwu_any_is_blocked) && s.task(p).is_blocked();
+    if (!any && !task_is_waking(ctx, as_const(s), p))
+        return false;
+    auto task = s.task(p);
+    const int cpu = task.cpu();
+    if (s.cpu(cpu).curr() != p && task.wake_cpu() != cpu) {
+        if (s.cpu(cpu).donor() == p)
+            proxy_resched_idle(ctx, s, cpu);
+        task.on_rq() = NOT_ON_RQ;   // deactivate_task()
+        return true;
+    }
+    if (ctx.has(Feature::is_blocked)) {
+        task.set_is_blocked(false);
+        ctx.say(ctx.name(p) + ".is_blocked = 0");
+    } else {
+        clear_task_blocked_on(ctx, s, p, -1);
+    }
+    return false;
+}
+
 // Leaves try_to_wake_up() for the current target and moves to the next one.
 void ttwu_done(const Ctx& ctx, const Sys& s, int t)
 {
@@ -67,6 +98,9 @@ void wake_up_q(Ctx& ctx, Sys s, int cpu, int t)
     if (task.state() != TASK_UNINTERRUPTIBLE) {
         ctx.say("ttwu_state_match(" + ctx.name(p) + ") fails: already running");
         goto_out(ctx, s, t);
+    } else if (task.on_rq() == TASK_ON_RQ_QUEUED && proxy_needs_return(ctx, s, p)) {
+        waker.pc() = TTWU_ACTIVATE;
+        ctx.say(ctx.name(p) + " was parked on CPU" + std::to_string(task.cpu()) + " by proxy migration: full wakeup");
     } else if (task.on_rq() == TASK_ON_RQ_QUEUED) {
         task.state() = TASK_RUNNING;
         ctx.say("ttwu_runnable(" + ctx.name(p) + "): still queued on CPU" + std::to_string(task.cpu()) +
@@ -98,6 +132,10 @@ void ttwu_activate(Ctx& ctx, Sys s, int cpu, int t)
         task.wake_cpu() = uint8_t(c);
         task.on_rq() = TASK_ON_RQ_QUEUED;
         task.state() = TASK_RUNNING;
+        if (next.sys.l->g2 && task.is_blocked()) {   // v7.2: placed by select_task_rq, no longer a donor
+            task.set_is_blocked(false);
+            ctx.say(ctx.name(p) + ".is_blocked = 0");
+        }
         ctx.step.arg = uint8_t(c);
         ctx.say("select_task_rq(" + ctx.name(p) + ") = CPU" + std::to_string(c) + ", ttwu_queue: activate_task, state = RUNNING");
         goto_out(ctx, next.sys, t);

@@ -59,6 +59,7 @@ constexpr std::array<std::string_view, WARNING_COUNT> warning_text{
     "A15 __ww_mutex_kill: contending_lock already set",
     "A15 __ww_mutex_unlock: lock->ctx->acquired == 0",
     "A15 ww_acquire_fini: ctx->acquired != 0",
+    "A16 proxy_deactivate (v7.2): the task is TASK_RUNNING (a woken task treated as a blocked donor)",
 };
 
 std::string check_no_warning(const Model& m, const uint8_t* s)
@@ -198,8 +199,30 @@ std::string check_no_lost_wakeup(const Model& m, const uint8_t* s)
         }
         if (task.state() == TASK_RUNNING && task.on_rq() == NOT_ON_RQ)
             return who + " is TASK_RUNNING but dequeued, at " + m.where(t, s);
+        if (sys.l->g2 && task.is_blocked())
+            return who + " is left with is_blocked set, at " + m.where(t, s);
         return who + " never runs again, at " + m.where(t, s);
     }
+    return "";
+}
+
+// P-HANDOFF: a handoff names a task that still waits for the lock.
+std::string check_no_lost_handoff(const Model& m, const uint8_t* s)
+{
+    auto sys = m.view(s);
+    for (int l = 0; l < sys.l->nlocks; ++l) {
+        auto lock = sys.lock(l);
+        if ((lock.flags() & MUTEX_FLAG_PICKUP) && !lock.has_waiter(lock.owner()))
+            return m.lock_name(l) + " is handed off (PICKUP) to " + m.task_name(lock.owner()) +
+                   ", which no longer waits for it (" + m.where(lock.owner(), s) + ")";
+    }
+    return "";
+}
+
+std::string check_blocked_donor_valid(const Model& m, const uint8_t* s)
+{
+    if (m.view(s).warnings() & (1u << EV_BLOCKED_DONOR_INVALID))
+        return "__mutex_unlock_slowpath handed the mutex to a blocked_donor that is not on its wait_list";
     return "";
 }
 
@@ -224,7 +247,7 @@ std::string check_edeadlk_returned(const Model& m, const uint8_t* s)
     return "every task finished and no ww_mutex_lock returned -EDEADLK";
 }
 
-constexpr std::array<Property, 10> table{{
+constexpr std::array<Property, 12> table{{
     {"no_affinity_violating_run", Kind::invariant, "P-AFF",
      "a task executes (is rq->curr) only on a CPU of its cpus_mask; a donor may be parked elsewhere",
      check_affinity},
@@ -244,6 +267,12 @@ constexpr std::array<Property, 10> table{{
      check_no_lost_wakeup},
     {"no_deadlock", Kind::deadlock, "P-PROGRESS",
      "when no step is enabled, no tasks wait for each other in an owner cycle", check_no_deadlock},
+    {"no_lost_handoff", Kind::invariant, "P-HANDOFF",
+     "a mutex handed off (PICKUP) names a task still on its wait_list (pending handoffs at the end: no_lost_wakeup)",
+     check_no_lost_handoff},
+    {"blocked_donor_valid", Kind::invariant, "P-DONOR-LINK",
+     "when __mutex_unlock_slowpath hands off to current->blocked_donor, that task waits for this mutex",
+     check_blocked_donor_valid},
     {"all_tasks_done", Kind::deadlock, "P-PROGRESS (test_cycle: every transaction completes)",
      "when no step is enabled, every task has run its program to the end", check_all_done},
     {"edeadlk_returned", Kind::deadlock, "test_abba without resolve",
