@@ -250,6 +250,13 @@ void mutex_lock(Ctx& ctx, Sys s, int cpu, int t)
         advance(ctx, s, t);
         return ctx.done(s.bytes);
     }
+    // __mutex_trylock_fast() only takes an owner word that is exactly 0;
+    // anything else enters __mutex_lock_common(), which resets a context's
+    // wounded flag once it holds nothing, before its own trylock.
+    auto lock = s.lock(m);
+    const bool fast = lock.owner() == NO_TASK && lock.flags() == 0;
+    if (ww_ctx && !fast && std::popcount(s.task(t).ww_acquired()) == 0)
+        s.task(t).ww_flags() &= uint8_t(~WW_WOUNDED);   // reset after a kill
     if (mutex_trylock_common(ctx, s, m, t, false)) {
         if (ww_ctx)
             s.task(t).pc() = WW_SET_CONTEXT;
@@ -257,9 +264,6 @@ void mutex_lock(Ctx& ctx, Sys s, int cpu, int t)
             advance(ctx, s, t);
         return ctx.done(s.bytes);
     }
-    if (ww_ctx && std::popcount(s.task(t).ww_acquired()) == 0)
-        s.task(t).ww_flags() &= uint8_t(~WW_WOUNDED);   // reset after a kill
-    auto lock = s.lock(m);
     if (ww) {
         if (ww_mutex_add_waiter(ctx, s, m, t, ww_ctx)) {
             mutex_lock_err(ctx, s, m, t, false);
