@@ -21,7 +21,7 @@ namespace pxc::kernel {
 void warn(const Ctx& ctx, const Sys& s, Warning w, const std::string& what)
 {
     s.warn(w);
-    ctx.say("WARN: " + what);
+    PXC_SAY(ctx, "WARN: " + what);
 }
 
 bool task_is_blocked(const Ctx& ctx, const ConstSys& s, int p)
@@ -48,7 +48,7 @@ void set_task_blocked_on(const Ctx& ctx, const Sys& s, int p, int m)
              "__set_task_blocked_on(" + ctx.name(p) + ", " + ctx.lname(m) + "): blocked_on is already " +
                  ctx.m.blocked_on_name(task.blocked_on()));
     if (ctx.narrating() && task.blocked_on() != want)
-        ctx.say(ctx.name(p) + ".blocked_on = " + ctx.lname(m));
+        PXC_SAY(ctx, ctx.name(p) + ".blocked_on = " + ctx.lname(m));
     task.blocked_on() = want;
 }
 
@@ -62,7 +62,7 @@ void clear_task_blocked_on(const Ctx& ctx, const Sys& s, int p, int m)
              "__clear_task_blocked_on(" + ctx.name(p) + ", " + ctx.lname(m) + "): blocked_on is " +
                  ctx.m.blocked_on_name(bo));
     if (bo != BLOCKED_ON_NULL)
-        ctx.say(ctx.name(p) + ".blocked_on = NULL");
+        PXC_SAY(ctx, ctx.name(p) + ".blocked_on = NULL");
     task.blocked_on() = BLOCKED_ON_NULL;
 }
 
@@ -83,7 +83,7 @@ void set_task_blocked_on_waking(const Ctx& ctx, const Sys& s, int p, int m)
              "__set_task_blocked_on_waking(" + ctx.name(p) + ", " + ctx.lname(m) + "): blocked_on is " +
                  ctx.m.blocked_on_name(bo));
     if (bo != PROXY_WAKING)
-        ctx.say(ctx.name(p) + ".blocked_on = PROXY_WAKING");
+        PXC_SAY(ctx, ctx.name(p) + ".blocked_on = PROXY_WAKING");
     task.blocked_on() = PROXY_WAKING;
 }
 
@@ -146,19 +146,19 @@ bool mutex_trylock_common(const Ctx& ctx, const Sys& s, int m, int curr, bool ha
             if (lock.owner() != curr)
                 return false;
             lock.flags() &= uint8_t(~MUTEX_FLAG_PICKUP);
-            ctx.say(ctx.name(curr) + " picks up " + ctx.lname(m));
+            PXC_SAY(ctx, ctx.name(curr) + " picks up " + ctx.lname(m));
             return true;
         }
         if (handoff && !(lock.flags() & MUTEX_FLAG_HANDOFF)) {
             lock.flags() |= MUTEX_FLAG_HANDOFF;
-            ctx.say(ctx.lname(m) + " |= HANDOFF");
+            PXC_SAY(ctx, ctx.lname(m) + " |= HANDOFF");
         }
         return false;
     }
     if (lock.flags() & (MUTEX_FLAG_HANDOFF | MUTEX_FLAG_PICKUP))
         warn(ctx, s, W_A7_TRYLOCK_FLAGS, "__mutex_trylock_common(" + ctx.lname(m) + "): free owner word with HANDOFF/PICKUP");
     lock.owner() = uint8_t(curr);
-    ctx.say(ctx.lname(m) + ".owner = " + ctx.name(curr));
+    PXC_SAY(ctx, ctx.lname(m) + ".owner = " + ctx.name(curr));
     return true;
 }
 
@@ -230,7 +230,7 @@ void mutex_handoff(const Ctx& ctx, const Sys& s, int m, int next, int curr)
         warn(ctx, s, W_A6_UNLOCK_OWNER, "__mutex_handoff(" + ctx.lname(m) + "): owner is not current or PICKUP set");
     lock.owner() = uint8_t(next);
     lock.flags() = uint8_t((lock.flags() & MUTEX_FLAG_WAITERS) | (next != NO_TASK ? MUTEX_FLAG_PICKUP : 0));
-    ctx.say("__mutex_handoff(" + ctx.lname(m) + ", " + ctx.name(next) + ")");
+    PXC_SAY(ctx, "__mutex_handoff(" + ctx.lname(m) + ", " + ctx.name(next) + ")");
 }
 
 }  // namespace
@@ -272,7 +272,7 @@ void mutex_lock(Ctx& ctx, Sys s, int cpu, int t)
     } else {
         lock.wait_list()[lock.waiters()] = uint8_t(t);
         lock.flags() |= MUTEX_FLAG_WAITERS;
-        ctx.say(ctx.name(t) + " waits for " + ctx.lname(m) + " (owner " + ctx.name(lock.owner()) + ")");
+        PXC_SAY(ctx, ctx.name(t) + " waits for " + ctx.lname(m) + " (owner " + ctx.name(lock.owner()) + ")");
     }
     set_task_blocked_on(ctx, s, t, m);
     s.task(t).state() = TASK_UNINTERRUPTIBLE;
@@ -338,21 +338,21 @@ void mutex_unlock(Ctx& ctx, Sys s, int cpu, int t)
     if (ctx.has(Feature::blocked_donor) && flags != 0 && s.task(t).pc() != UNLOCK_CAS) {
         const int donor = s.task(t).blocked_donor();
         if (donor != NO_TASK) {
-            ctx.say(ctx.name(t) + ".blocked_donor = " + ctx.name(donor) + ": force a handoff");
+            PXC_SAY(ctx, ctx.name(t) + ".blocked_donor = " + ctx.name(donor) + ": force a handoff");
             s.task(t).pc() = UNLOCK_WAIT_LOCK;   // owner kept: __mutex_handoff() under wait_lock
         } else {
-            ctx.say(ctx.name(t) + ".blocked_donor is NULL");
+            PXC_SAY(ctx, ctx.name(t) + ".blocked_donor is NULL");
             s.task(t).pc() = UNLOCK_CAS;
         }
         return ctx.done(s.bytes);
     }
     if (flags & MUTEX_FLAG_HANDOFF) {
         s.task(t).pc() = UNLOCK_WAIT_LOCK;   // keep the owner: hand off under wait_lock
-        ctx.say(ctx.lname(m) + " has HANDOFF: hand off under wait_lock");
+        PXC_SAY(ctx, ctx.lname(m) + " has HANDOFF: hand off under wait_lock");
         return ctx.done(s.bytes);
     }
     lock.owner() = NO_TASK;
-    ctx.say(ctx.lname(m) + ".owner = NULL");
+    PXC_SAY(ctx, ctx.lname(m) + ".owner = NULL");
     if (flags & MUTEX_FLAG_WAITERS)
         s.task(t).pc() = UNLOCK_WAIT_LOCK;
     else
@@ -378,7 +378,7 @@ void mutex_unlock_slowpath(Ctx& ctx, Sys s, int cpu, int t)
         if (lock.owner() != t)
             count_event(ctx, Model::donor_race_b);
         next = donor;
-        ctx.say(ctx.name(donor) + " (blocked_donor) waits for " + ctx.lname(m) + ": it is next");
+        PXC_SAY(ctx, ctx.name(donor) + " (blocked_donor) waits for " + ctx.lname(m) + ": it is next");
         if (ctx.has(Feature::proxy_waking))
             set_task_blocked_on_waking(ctx, s, next, m);
         else

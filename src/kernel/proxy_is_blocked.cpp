@@ -31,7 +31,7 @@ FptResult proxy_deactivate_g2(const Ctx& ctx, const Sys& s, int cpu, int p)
     if (s.cpu(cpu).donor() == p)
         proxy_resched_idle(ctx, s, cpu);
     s.task(p).on_rq() = NOT_ON_RQ;   // try_to_block_task(): try_to_wake_up() places it again
-    ctx.say("proxy_deactivate(" + ctx.name(p) + "): dequeued");
+    PXC_SAY(ctx, "proxy_deactivate(" + ctx.name(p) + "): dequeued");
     return {FptKind::repick};
 }
 
@@ -47,7 +47,7 @@ FptResult find_proxy_task_is_blocked(const Ctx& ctx, const Sys& s, int cpu, int 
 
     for (; s.task(p).is_blocked(); p = owner) {
         if (visited & (1u << p)) {
-            ctx.say("find_proxy_task: blocked_on cycle " + chain_text(ctx, as_const(s), p, p) +
+            PXC_SAY(ctx, "find_proxy_task: blocked_on cycle " + chain_text(ctx, as_const(s), p, p) +
                     ", loops forever with CPU" + std::to_string(cpu) + "'s rq lock held");
             s.cpu(cpu).sched() = SCHED_STUCK;
             return {FptKind::stuck};
@@ -57,10 +57,10 @@ FptResult find_proxy_task_is_blocked(const Ctx& ctx, const Sys& s, int cpu, int 
         if (!is_mutex(mutex)) {   // woken: unlock / die / wound cleared blocked_on
             if (p == curr) {
                 s.task(p).set_is_blocked(false);
-                ctx.say("find_proxy_task: " + ctx.name(p) + " was woken and is rq->curr: is_blocked = 0, run it");
+                PXC_SAY(ctx, "find_proxy_task: " + ctx.name(p) + " was woken and is rq->curr: is_blocked = 0, run it");
                 return {FptKind::run, p};
             }
-            ctx.say("find_proxy_task: " + ctx.name(p) + " was woken (blocked_on NULL)");
+            PXC_SAY(ctx, "find_proxy_task: " + ctx.name(p) + " was woken (blocked_on NULL)");
             return proxy_deactivate_g2(ctx, s, cpu, p);
         }
         // [mutex->wait_lock, p->blocked_lock]
@@ -69,7 +69,7 @@ FptResult find_proxy_task_is_blocked(const Ctx& ctx, const Sys& s, int cpu, int 
             curr_in_chain = true;
         owner = s.lock(m).owner();
         if (owner == NO_TASK) {
-            ctx.say("find_proxy_task: " + ctx.lname(m) + " has no owner");
+            PXC_SAY(ctx, "find_proxy_task: " + ctx.lname(m) + " has no owner");
             if (p == curr) {
                 clear_task_blocked_on(ctx, s, p, m);
                 s.task(p).set_is_blocked(false);
@@ -79,32 +79,32 @@ FptResult find_proxy_task_is_blocked(const Ctx& ctx, const Sys& s, int cpu, int 
         }
         auto o = s.task(owner);
         if (o.on_rq() == NOT_ON_RQ) {
-            ctx.say("find_proxy_task: owner " + ctx.name(owner) + " of " + ctx.lname(m) + " is sleeping");
+            PXC_SAY(ctx, "find_proxy_task: owner " + ctx.name(owner) + " of " + ctx.lname(m) + " is sleeping");
             if (curr_in_chain)
                 return proxy_resched_idle(ctx, s, cpu), FptResult{FptKind::idle};
             clear_task_blocked_on(ctx, s, p, m);
             return proxy_deactivate_g2(ctx, s, cpu, p);
         }
         if (o.cpu() != cpu) {
-            ctx.say("find_proxy_task: owner " + ctx.name(owner) + " of " + ctx.lname(m) + " is on CPU" +
+            PXC_SAY(ctx, "find_proxy_task: owner " + ctx.name(owner) + " of " + ctx.lname(m) + " is on CPU" +
                     std::to_string(o.cpu()));
             if (curr_in_chain)
                 return proxy_resched_idle(ctx, s, cpu), FptResult{FptKind::idle};
             return proxy_migrate_task(ctx, s, cpu, p, o.cpu());
         }
         if (o.on_rq() == TASK_ON_RQ_MIGRATING) {
-            ctx.say("find_proxy_task: owner " + ctx.name(owner) + " is migrating here");
+            PXC_SAY(ctx, "find_proxy_task: owner " + ctx.name(owner) + " is migrating here");
             return proxy_resched_idle(ctx, s, cpu), FptResult{FptKind::idle};
         }
         if (owner == p) {
-            ctx.say("find_proxy_task: " + ctx.name(p) + " owns the mutex it waits for");
+            PXC_SAY(ctx, "find_proxy_task: " + ctx.name(p) + " owns the mutex it waits for");
             return proxy_resched_idle(ctx, s, cpu), FptResult{FptKind::idle};
         }
         if (ctx.has(Feature::blocked_donor) && o.blocked_donor() != p) {
             o.set_blocked_donor(p);
-            ctx.say(ctx.name(owner) + ".blocked_donor = " + ctx.name(p));
+            PXC_SAY(ctx, ctx.name(owner) + ".blocked_donor = " + ctx.name(p));
         }
-        ctx.say("find_proxy_task: " + ctx.name(p) + " -> " + ctx.lname(m) + " -> " + ctx.name(owner));
+        PXC_SAY(ctx, "find_proxy_task: " + ctx.name(p) + " -> " + ctx.lname(m) + " -> " + ctx.name(owner));
     }
     if (owner != NO_TASK && s.task(owner).on_rq() == NOT_ON_RQ)
         warn(ctx, s, W_A8_OWNER_NOT_ON_RQ, "find_proxy_task: owner " + ctx.name(owner) + " not on_rq");

@@ -21,7 +21,7 @@ void wake_q_add(const Ctx& ctx, const Sys& s, int head, int p)
     if (s.in_wake_q(p))
         return;
     s.task(head).wake_q() |= uint8_t(1u << p);
-    ctx.say("wake_q_add(" + ctx.name(p) + ")");
+    PXC_SAY(ctx, "wake_q_add(" + ctx.name(p) + ")");
 }
 
 namespace {
@@ -50,7 +50,7 @@ bool proxy_needs_return(const Ctx& ctx, const Sys& s, int p)
     }
     if (ctx.has(Feature::is_blocked)) {
         task.set_is_blocked(false);
-        ctx.say(ctx.name(p) + ".is_blocked = 0");
+        PXC_SAY(ctx, ctx.name(p) + ".is_blocked = 0");
     } else {
         clear_task_blocked_on(ctx, s, p, -1);
     }
@@ -96,19 +96,19 @@ void wake_up_q(Ctx& ctx, Sys s, int cpu, int t)
     waker.wake_target() = uint8_t(p);
     ctx.step.arg = uint8_t(p);
     if (task.state() != TASK_UNINTERRUPTIBLE) {
-        ctx.say("ttwu_state_match(" + ctx.name(p) + ") fails: already running");
+        PXC_SAY(ctx, "ttwu_state_match(" + ctx.name(p) + ") fails: already running");
         goto_out(ctx, s, t);
     } else if (task.on_rq() == TASK_ON_RQ_QUEUED && proxy_needs_return(ctx, s, p)) {
         waker.pc() = TTWU_ACTIVATE;
-        ctx.say(ctx.name(p) + " was parked on CPU" + std::to_string(task.cpu()) + " by proxy migration: full wakeup");
+        PXC_SAY(ctx, ctx.name(p) + " was parked on CPU" + std::to_string(task.cpu()) + " by proxy migration: full wakeup");
     } else if (task.on_rq() == TASK_ON_RQ_QUEUED) {
         task.state() = TASK_RUNNING;
-        ctx.say("ttwu_runnable(" + ctx.name(p) + "): still queued on CPU" + std::to_string(task.cpu()) +
+        PXC_SAY(ctx, "ttwu_runnable(" + ctx.name(p) + "): still queued on CPU" + std::to_string(task.cpu()) +
                 ", state = RUNNING");
         goto_out(ctx, s, t);
     } else {
         waker.pc() = TTWU_ACTIVATE;
-        ctx.say(ctx.name(p) + " is off the runqueue: full wakeup");
+        PXC_SAY(ctx, ctx.name(p) + " is off the runqueue: full wakeup");
     }
     ctx.done(s.bytes);
 }
@@ -134,10 +134,10 @@ void ttwu_activate(Ctx& ctx, Sys s, int cpu, int t)
         task.state() = TASK_RUNNING;
         if (next.sys.l->g2 && task.is_blocked()) {   // v7.2: placed by select_task_rq, no longer a donor
             task.set_is_blocked(false);
-            ctx.say(ctx.name(p) + ".is_blocked = 0");
+            PXC_SAY(ctx, ctx.name(p) + ".is_blocked = 0");
         }
         ctx.step.arg = uint8_t(c);
-        ctx.say("select_task_rq(" + ctx.name(p) + ") = CPU" + std::to_string(c) + ", ttwu_queue: activate_task, state = RUNNING");
+        PXC_SAY(ctx, "select_task_rq(" + ctx.name(p) + ") = CPU" + std::to_string(c) + ", ttwu_queue: activate_task, state = RUNNING");
         goto_out(ctx, next.sys, t);
         ctx.done(next.buf);
     }

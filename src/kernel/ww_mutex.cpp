@@ -51,7 +51,7 @@ bool ww_mutex_die(const Ctx& ctx, const Sys& s, int m, int waiter, int ww_ctx, i
     if (!wait_die(ctx, m))
         return false;
     if (acquired(s, waiter) > 0 && ww_ctx_less(s, waiter, ww_ctx)) {
-        ctx.say("__ww_mutex_die: " + ctx.name(waiter) + " is younger and holds locks: wake it to die");
+        PXC_SAY(ctx, "__ww_mutex_die: " + ctx.name(waiter) + " is younger and holds locks: wake it to die");
         mark_waking(ctx, s, waiter, m);
         wake_q_add(ctx, s, curr, waiter);
     }
@@ -68,7 +68,7 @@ bool ww_mutex_wound(const Ctx& ctx, const Sys& s, int m, int ww_ctx, int hold_ct
         return false;
     if (acquired(s, ww_ctx) > 0 && ww_ctx_less(s, hold_ctx, ww_ctx)) {
         s.task(hold_ctx).ww_flags() |= WW_WOUNDED;
-        ctx.say("__ww_mutex_wound: " + ctx.name(hold_ctx) + "'s context is wounded");
+        PXC_SAY(ctx, "__ww_mutex_wound: " + ctx.name(hold_ctx) + "'s context is wounded");
         if (owner != curr) {
             // m = NULL: the owner may be blocked on a different mutex
             mark_waking(ctx, s, owner, -1);
@@ -124,7 +124,7 @@ bool ww_mutex_add_waiter(const Ctx& ctx, const Sys& s, int m, int t, bool with_c
                 continue;
             if (ww_ctx_less(s, t, cur)) {
                 if (wait_die(ctx, m) && ww_mutex_kill(ctx, s, m, t)) {
-                    ctx.say("__ww_mutex_add_waiter: older " + ctx.name(cur) + " waits for " + ctx.lname(m) +
+                    PXC_SAY(ctx, "__ww_mutex_add_waiter: older " + ctx.name(cur) + " waits for " + ctx.lname(m) +
                             ": -EDEADLK");
                     return true;
                 }
@@ -138,7 +138,7 @@ bool ww_mutex_add_waiter(const Ctx& ctx, const Sys& s, int m, int t, bool with_c
         wl[j] = wl[j - 1];
     wl[pos] = uint8_t(t);
     lock.flags() |= MUTEX_FLAG_WAITERS;
-    ctx.say(ctx.name(t) + " waits for " + ctx.lname(m) + " (owner " + ctx.name(lock.owner()) + ")" +
+    PXC_SAY(ctx, ctx.name(t) + " waits for " + ctx.lname(m) + " (owner " + ctx.name(lock.owner()) + ")" +
             (pos < n ? " ahead of " + ctx.name(wl[pos + 1]) : ""));
     if (with_ctx && !wait_die(ctx, m))
         ww_mutex_wound(ctx, s, m, t, lock.ww_ctx(), t);
@@ -155,20 +155,20 @@ bool ww_mutex_check_kill(const Ctx& ctx, const Sys& s, int m, int t)
         return false;
     if (!wait_die(ctx, m)) {
         if ((s.task(t).ww_flags() & WW_WOUNDED) && ww_mutex_kill(ctx, s, m, t)) {
-            ctx.say(ctx.name(t) + " is wounded: -EDEADLK");
+            PXC_SAY(ctx, ctx.name(t) + " is wounded: -EDEADLK");
             return true;
         }
         return false;
     }
     if (hold_ctx != NO_TASK && ww_ctx_less(s, t, hold_ctx) && ww_mutex_kill(ctx, s, m, t)) {
-        ctx.say(ctx.name(t) + " is younger than holder " + ctx.name(hold_ctx) + ": -EDEADLK");
+        PXC_SAY(ctx, ctx.name(t) + " is younger than holder " + ctx.name(hold_ctx) + ": -EDEADLK");
         return true;
     }
     for (int i = lock.waiter_index(t) - 1; i >= 0; --i) {
         if (!waiter_has_ctx(ctx, s, lock.wait_list()[i]))
             continue;
         if (ww_mutex_kill(ctx, s, m, t)) {
-            ctx.say("older " + ctx.name(lock.wait_list()[i]) + " waits ahead: -EDEADLK");
+            PXC_SAY(ctx, "older " + ctx.name(lock.wait_list()[i]) + " waits ahead: -EDEADLK");
             return true;
         }
         return false;
@@ -204,14 +204,14 @@ bool ww_mutex_lock_ealready(const Ctx& ctx, const Sys& s, int m, int t)
 {
     if (s.lock(m).ww_ctx() != t)
         return false;
-    ctx.say(ctx.lname(m) + " is held by " + ctx.name(t) + "'s own context: -EALREADY");
+    PXC_SAY(ctx, ctx.lname(m) + " is held by " + ctx.name(t) + "'s own context: -EALREADY");
     return true;
 }
 
 // The lock operation returns -EDEADLK once the wake_q has been run.
 void ww_mutex_lock_edeadlk(const Ctx& ctx, const Sys& s, int m, int t)
 {
-    ctx.say("ww_mutex_lock(" + ctx.lname(m) + ") returns -EDEADLK");
+    PXC_SAY(ctx, "ww_mutex_lock(" + ctx.lname(m) + ") returns -EDEADLK");
     auto task = s.task(t);
     task.ww_flags() |= WW_GOT_EDEADLK;
     task.set_backoff(BO_EDEADLK);
@@ -225,9 +225,9 @@ void ww_mutex_set_context(Ctx& ctx, Sys s, int cpu, int t)
     (void)cpu;
     const int m = ctx.m.current_op(s.bytes, t).lock;
     ww_mutex_lock_acquired(ctx, s, m, t);
-    ctx.say(ctx.lname(m) + "->ctx = " + ctx.name(t) + "'s context");
+    PXC_SAY(ctx, ctx.lname(m) + "->ctx = " + ctx.name(t) + "'s context");
     if (s.lock(m).flags() & MUTEX_FLAG_WAITERS) {
-        ctx.say("WAITERS set: the waiters must be checked");
+        PXC_SAY(ctx, "WAITERS set: the waiters must be checked");
         s.task(t).pc() = WW_CHECK_WAITERS;
     } else {
         advance(ctx, s, t);
@@ -262,7 +262,7 @@ void ww_mutex_unlock(Ctx& ctx, Sys s, int cpu, int t)
         warn(ctx, s, W_A15_WW_UNLOCK, "__ww_mutex_unlock(" + ctx.lname(m) + "): lock->ctx->acquired == 0");
     hold.ww_acquired() &= uint8_t(~(1u << m));
     lock.ww_ctx() = NO_TASK;
-    ctx.say(ctx.lname(m) + "->ctx = NULL");
+    PXC_SAY(ctx, ctx.lname(m) + "->ctx = NULL");
     s.task(t).pc() = WW_UNLOCK_MUTEX;
     ctx.done(s.bytes);
 }
@@ -279,7 +279,7 @@ void ww_acquire_init(Ctx& ctx, Sys s, int cpu, int t)
     task.ww_acquired() = 0;
     task.ww_flags() &= WW_GOT_EDEADLK;
     task.ww_locks() = 0;
-    ctx.say(ctx.name(t) + "'s context gets stamp " + std::to_string(newest + 1) +
+    PXC_SAY(ctx, ctx.name(t) + "'s context gets stamp " + std::to_string(newest + 1) +
             (newest ? " (younger than " + std::to_string(newest) + " live)" : ""));
     advance(ctx, s, t);
     ctx.done(s.bytes);
