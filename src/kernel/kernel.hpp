@@ -116,6 +116,7 @@ FptResult find_proxy_task_is_blocked(const Ctx& ctx, const Sys& s, int cpu, int 
 void proxy_resched_idle(const Ctx& ctx, const Sys& s, int cpu);
 FptResult proxy_migrate_task(const Ctx& ctx, const Sys& s, int cpu, int p, int target);
 std::string chain_text(const Ctx& ctx, const ConstSys& s, int donor, int until);
+bool revisits(const Ctx& ctx, const Sys& s, int cpu, int p, uint32_t& visited);
 
 // The model's own counters (not part of the state): steps of interest seen
 // during the search, for the statistics.

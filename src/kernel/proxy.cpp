@@ -94,6 +94,20 @@ std::string chain_text(const Ctx& ctx, const ConstSys& s, int donor, int until)
     return out;
 }
 
+// The walk comes back to p: the kernel loops forever with the rq lock held;
+// the model leaves the CPU stuck (find_proxy_task_terminates reports it).
+bool revisits(const Ctx& ctx, const Sys& s, int cpu, int p, uint32_t& visited)
+{
+    if (!(visited & (1u << p))) {
+        visited |= 1u << p;
+        return false;
+    }
+    PXC_SAY(ctx, "find_proxy_task: blocked_on cycle " + chain_text(ctx, as_const(s), p, p) +
+                     ", loops forever with CPU" + std::to_string(cpu) + "'s rq lock held");
+    s.cpu(cpu).sched() = SCHED_STUCK;
+    return true;
+}
+
 FptResult find_proxy_task(const Ctx& ctx, const Sys& s, int cpu, int donor)
 {
     const bool migration = ctx.has(Feature::proxy_migration);
@@ -106,13 +120,8 @@ FptResult find_proxy_task(const Ctx& ctx, const Sys& s, int cpu, int donor)
     const int curr = s.cpu(cpu).curr();
 
     for (; task_is_blocked(ctx, as_const(s), p); p = owner) {
-        if (visited & (1u << p)) {
-            PXC_SAY(ctx, "find_proxy_task: blocked_on cycle " + chain_text(ctx, as_const(s), p, p) +
-                    ", loops forever with CPU" + std::to_string(cpu) + "'s rq lock held");
-            s.cpu(cpu).sched() = SCHED_STUCK;
+        if (revisits(ctx, s, cpu, p, visited))
             return {FptKind::stuck};
-        }
-        visited |= 1u << p;
         const uint8_t mutex = s.task(p).blocked_on();
         if (mutex == PROXY_WAKING) {
             if (!migration)   // the PROXY_WAKING commit: let ttwu complete

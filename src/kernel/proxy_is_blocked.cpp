@@ -46,13 +46,8 @@ FptResult find_proxy_task_is_blocked(const Ctx& ctx, const Sys& s, int cpu, int 
     const int curr = s.cpu(cpu).curr();
 
     for (; s.task(p).is_blocked(); p = owner) {
-        if (visited & (1u << p)) {
-            PXC_SAY(ctx, "find_proxy_task: blocked_on cycle " + chain_text(ctx, as_const(s), p, p) +
-                    ", loops forever with CPU" + std::to_string(cpu) + "'s rq lock held");
-            s.cpu(cpu).sched() = SCHED_STUCK;
+        if (revisits(ctx, s, cpu, p, visited))
             return {FptKind::stuck};
-        }
-        visited |= 1u << p;
         const uint8_t mutex = s.task(p).blocked_on();
         if (!is_mutex(mutex)) {   // woken: unlock / die / wound cleared blocked_on
             if (p == curr) {
