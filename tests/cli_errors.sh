@@ -85,6 +85,8 @@ sed '0,/"label": [0-9]*/s//"label": 99/' "$seed" > "$tmp/unknown-step.json"
 expect 2 "unknown-step.json: step 1: unknown step label 99" -- "$pc" replay "$tmp/unknown-step.json"
 sed 's#"model": "models/proxy-waking-affinity.toml"#"model": "models/gone.toml"#' "$seed" > "$tmp/gone.json"
 expect 2 "gone.json: the model it names, models/gone.toml, cannot be read" -- "$pc" replay "$tmp/gone.json"
+sed 's#"property": "no_affinity_violating_run"#"property": "no_such_property"#' "$seed" > "$tmp/property.json"
+expect 2 "property.json: property 'no_such_property' is not one proxycheck knows" -- "$pc" replay "$tmp/property.json"
 expect 2 "cannot read file" -- "$pc" replay "$tmp/missing.json"
 expect 2 "unknown feature 'bogus'" -- "$pc" replay "$seed" --features=+bogus
 

@@ -2,6 +2,7 @@
 // names (or --model), under its own flags edited by --features. Exit 1 when
 // the violation reproduces, 0 when the trace is blocked or completes without
 // it, 2 when the trace does not fit the model.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -18,12 +19,18 @@ namespace pxc::cli {
 
 namespace {
 
-std::string changes_text(const std::vector<trace::Change>& changes)
+// The changes of `a` that `b` does not make.
+std::string only_in(const std::vector<trace::Change>& a, const std::vector<trace::Change>& b)
 {
     std::string out;
-    for (const trace::Change& c : changes)
-        out += (out.empty() ? "" : ", ") + c.field + ": " + c.from + " -> " + c.to;
-    return out.empty() ? "(nothing)" : out;
+    for (const trace::Change& c : a) {
+        const bool shared = std::any_of(b.begin(), b.end(), [&](const trace::Change& d) {
+            return c.field == d.field && c.from == d.from && c.to == d.to;
+        });
+        if (!shared)
+            out += (out.empty() ? "" : ", ") + c.field + ": " + c.from + " -> " + c.to;
+    }
+    return out.empty() ? "nothing more" : out;
 }
 
 }  // namespace
@@ -60,10 +67,11 @@ int cmd_replay(const ReplayOptions& opt)
     out += "\n" + trace::render_diagram(model, r.trace, text);
     for (size_t i : r.differs) {
         const trace::RecordedStep& rec = tf.steps[i - 1];
-        out += "\n" + trace::wrap_lines("step " + std::to_string(i) + " (" + rec.title + ") now changes " +
-                                            changes_text(r.trace.steps[i - 1].changes),
-                                        width);
-        out += trace::wrap_lines("the trace recorded " + changes_text(rec.changes), width, "  ");
+        const std::vector<trace::Change>& now = r.trace.steps[i - 1].changes;
+        out += "\n" +
+               trace::wrap_lines("step " + std::to_string(i) + " (" + rec.title + ") differs from the trace:", width);
+        out += trace::wrap_lines("now " + only_in(now, rec.changes), width, "  ", 4);
+        out += trace::wrap_lines("the trace had " + only_in(rec.changes, now), width, "  ", 4);
     }
     if (r.outcome == trace::ReplayOutcome::blocked) {
         out += "\n";
@@ -72,7 +80,8 @@ int cmd_replay(const ReplayOptions& opt)
                                             : trace::wrap_lines(line, width, "", 4);
     }
     const size_t done = r.trace.steps.size();
-    out += "\nstate after step " + std::to_string(done) + ":\n" + trace::render_state(model, r.trace.last_state(), text);
+    out += "\nstate after step " + std::to_string(done) + ":\n" +
+           trace::render_state(model, r.trace.last_state(), text);
     std::string verdict;
     switch (r.outcome) {
     case trace::ReplayOutcome::reproduced:

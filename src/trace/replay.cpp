@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernel/error.hpp"
+#include "props/builtin.hpp"
 #include "props/checker.hpp"
 
 namespace pxc::trace {
@@ -81,6 +82,8 @@ void check_trace_matches(const Model& m, const TraceFile& tf)
     for (int i = 0; i < l.nlocks; ++i)
         locks.push_back(m.lock_name(i));
     const std::string model = m.scenario().file;
+    if (!props::find_property(tf.property))
+        throw Error(at, "property '" + tf.property + "' is not one proxycheck knows (see: proxycheck list properties)");
     if ((tf.cpus && tf.cpus != l.ncpus) || (!tf.tasks.empty() && tf.tasks != tasks) ||
         (!tf.locks.empty() && tf.locks != locks))
         throw Error(at, "the trace was recorded on a model with " + std::to_string(tf.cpus) + " CPUs, tasks " +

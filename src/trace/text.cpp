@@ -43,6 +43,11 @@ bool restates_a_change(const std::string& action, const std::vector<Change>& cha
                        [&](const Change& c) { return action == c.field + " = " + c.to; });
 }
 
+std::string count(int n, const std::string& one, const std::string& many)
+{
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 constexpr size_t gutter = 5;   // step number column
 
 size_t column_width(const kernel::Model& m, const TextOptions& opt)
@@ -91,7 +96,8 @@ std::string render_diagram(const kernel::Model& m, const Trace& tr, const TextOp
                     cell.push_back(piece);
         for (size_t row = 0; row < cell.size(); ++row) {
             const std::string num = row == 0 ? std::to_string(i + 1) : "";
-            std::string line = pad(std::string(gutter - 2 - std::min<size_t>(num.size(), gutter - 2), ' ') + num, gutter);
+            std::string line =
+                pad(std::string(gutter - 2 - std::min<size_t>(num.size(), gutter - 2), ' ') + num, gutter);
             line += std::string(size_t(st.cpu) * col, ' ') + cell[row];
             out += rstrip(line) + "\n";
         }
@@ -108,8 +114,9 @@ std::string render_text(const kernel::Model& m, const Trace& tr, const TextOptio
     out += wrap_lines("property " + tr.property + " violated: " + tr.message, width);
     out += wrap_lines("model: " + tr.model, width);
     out += wrap_lines("features: " + tr.features, width);
-    out += wrap_lines("trace: " + std::to_string(tr.steps.size()) + " steps, " + std::to_string(tr.preemptions()) +
-                          " preemptions, " + std::to_string(tr.context_switches()) + " context switches" +
+    out += wrap_lines("trace: " + count(int(tr.steps.size()), "step", "steps") + ", " +
+                          count(tr.preemptions(), "preemption", "preemptions") + ", " +
+                          count(tr.context_switches(), "context switch", "context switches") +
                           (tr.at_terminal ? ", ending in a state with no enabled step" : ""),
                       width);
     out += "\ninitial state:\n" + render_state(m, tr.states.front().data(), opt);
