@@ -7,10 +7,10 @@
 namespace pxc::cli {
 
 RunOutcome run_model(const kernel::Model& model, const std::vector<std::string>& properties,
-                     const explorer::Limits& limits, bool progress)
+                     const explorer::Limits& limits, bool progress, explorer::Order order)
 {
     props::Checker checker(model, properties);
-    explorer::Explorer ex(model, checker, limits, progress);
+    explorer::Explorer ex(model, checker, limits, progress, order);
     RunOutcome out;
     out.result = ex.run();
     if (out.result.finding) {

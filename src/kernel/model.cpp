@@ -185,6 +185,16 @@ void Model::successors(const uint8_t* bytes, Emit emit, bool narrate) const
     }
 }
 
+explorer::StepCost Model::step_cost(Label l, const uint8_t* before, const uint8_t* after) const
+{
+    explorer::StepCost cost;
+    cost.major = Step::unpack(l).kind == StepKind::preempt;
+    const ConstSys a = view(before), b = view(after);
+    for (int c = 0; c < layout_.ncpus && !cost.minor; ++c)
+        cost.minor = a.cpu(c).curr() != b.cpu(c).curr();
+    return cost;
+}
+
 std::string Model::task_name(int t) const
 {
     if (t == IDLE)

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "explorer/cost.hpp"
 #include "explorer/state_store.hpp"
 #include "kernel/features.hpp"
 #include "kernel/program.hpp"
@@ -54,6 +55,12 @@ public:
     }
     // As for_each_successor, with the kernel-words narration of each step.
     void successors(const uint8_t* s, Emit emit, bool narrate) const;
+
+    // What makes a race harder to follow, the one definition: a preemption
+    // (the preempt step, __schedule(SM_PREEMPT)) weighs more than a context
+    // switch (a step that changes some rq->curr). Among the shortest
+    // counterexamples, check prints the one with the fewest of each.
+    explorer::StepCost step_cost(Label l, const uint8_t* before, const uint8_t* after) const;
 
     const Layout& layout() const { return layout_; }
     const Scenario& scenario() const { return scenario_; }

@@ -159,6 +159,68 @@ std::vector<std::string> describe_state(const Model& m, const uint8_t* s)
     return out;
 }
 
+std::vector<std::string> narrate_step(const Model& m, const uint8_t* before, Label label, const uint8_t* after)
+{
+    std::string narration;
+    struct Match {
+        Label want;
+        const uint8_t* after;
+        size_t size;
+        std::string* out;
+    } match{label, after, m.state_size(), &narration};
+    m.successors(before,
+                 kernel::Emit{&match,
+                              [](void* o, Label l, const uint8_t* next, const std::string* log) {
+                                  auto* mt = static_cast<Match*>(o);
+                                  if (l == mt->want && std::memcmp(next, mt->after, mt->size) == 0 && log)
+                                      *mt->out = *log;
+                              }},
+                 true);
+    std::vector<std::string> actions;
+    split_actions(narration, actions);
+    return actions;
+}
+
+TraceStep describe_trace_step(const Model& m, const uint8_t* before, Label label, const uint8_t* after)
+{
+    const Step st = Step::unpack(label);
+    TraceStep ts;
+    ts.label = label;
+    ts.cpu = st.cpu;
+    ts.task = st.task == NO_TASK ? "" : m.task_name(st.task);
+    ts.function = m.step_function(label);
+    ts.title = (ts.task.empty() ? "" : ts.task + ": ") + ts.function;
+    if (st.task != NO_TASK && (st.kind == StepKind::mutex_lock || st.kind == StepKind::mutex_unlock ||
+                               st.kind == StepKind::ww_mutex_unlock)) {
+        const int lock = m.current_op(before, st.task).lock;
+        if (st.kind != StepKind::ww_mutex_unlock && m.scenario().locks[size_t(lock)].type == LockType::ww_mutex)
+            ts.title = ts.task + ": ww_" + ts.function;
+        ts.title += "(" + m.lock_name(lock) + ")";
+    }
+    ts.actions = narrate_step(m, before, label, after);
+    ts.changes = diff_states(m, before, after);
+    const explorer::StepCost cost = m.step_cost(label, before, after);
+    ts.preemption = cost.major != 0;
+    ts.context_switch = cost.minor != 0;
+    return ts;
+}
+
+int Trace::preemptions() const
+{
+    int n = 0;
+    for (const TraceStep& s : steps)
+        n += s.preemption;
+    return n;
+}
+
+int Trace::context_switches() const
+{
+    int n = 0;
+    for (const TraceStep& s : steps)
+        n += s.context_switch;
+    return n;
+}
+
 Trace build_trace_from_states(const Model& m, const std::vector<std::vector<uint8_t>>& states, const std::vector<Label>& labels,
                   const explorer::Violation& v, bool at_terminal)
 {
@@ -168,43 +230,9 @@ Trace build_trace_from_states(const Model& m, const std::vector<std::vector<uint
     tr.property = v.property;
     tr.message = v.message;
     tr.at_terminal = at_terminal;
-    for (size_t i = 1; i < states.size(); ++i) {
-        const uint8_t* before = states[i - 1].data();
-        const uint8_t* after = states[i].data();
-        std::string narration;
-        struct Match {
-            Label want;
-            const uint8_t* after;
-            size_t size;
-            std::string* out;
-        } match{labels[i], after, m.state_size(), &narration};
-        m.successors(before,
-                     kernel::Emit{&match,
-                                  [](void* o, Label l, const uint8_t* next, const std::string* log) {
-                                      auto* mt = static_cast<Match*>(o);
-                                      if (l == mt->want && std::memcmp(next, mt->after, mt->size) == 0 && log)
-                                          *mt->out = *log;
-                                  }},
-                     true);
-        const Step st = Step::unpack(labels[i]);
-        TraceStep ts;
-        ts.label = labels[i];
-        ts.cpu = st.cpu;
-        ts.task = st.task == NO_TASK ? "" : m.task_name(st.task);
-        ts.function = m.step_function(labels[i]);
-        ts.title = (ts.task.empty() ? "" : ts.task + ": ") + ts.function;
-        if (st.task != NO_TASK && (st.kind == StepKind::mutex_lock || st.kind == StepKind::mutex_unlock ||
-                                   st.kind == StepKind::ww_mutex_unlock)) {
-            const int lock = m.current_op(before, st.task).lock;
-            if (st.kind != StepKind::ww_mutex_unlock && m.scenario().locks[size_t(lock)].type == LockType::ww_mutex)
-                ts.title = ts.task + ": ww_" + ts.function;
-            ts.title += "(" + m.lock_name(lock) + ")";
-        }
-        split_actions(narration, ts.actions);
-        ts.changes = diff_states(m, before, after);
-        tr.steps.push_back(std::move(ts));
-    }
-    tr.last_state = states.back();
+    for (size_t i = 1; i < states.size(); ++i)
+        tr.steps.push_back(describe_trace_step(m, states[i - 1].data(), labels[i], states[i].data()));
+    tr.states = states;
     return tr;
 }
 
