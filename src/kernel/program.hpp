@@ -18,7 +18,7 @@ struct Program {
     // After the lock operation ops[i], the context's ww_mutexes in the order
     // the program took them: what a back-off at ops[i] takes again.
     std::vector<std::vector<uint8_t>> ctx_order_after;
-    bool backoff = true;
+    Backoff backoff = Backoff::retry;
 
     Program(const TaskDecl& task, const std::vector<LockDecl>& locks);
     int size() const { return static_cast<int>(ops.size()); }

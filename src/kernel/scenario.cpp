@@ -253,9 +253,15 @@ private:
         }
 
         if (auto* n = t.get("backoff")) {
-            if (!n->is_boolean())
-                throw Error(at(*n), "backoff must be true or false");
-            task.backoff = n->value_or(true);
+            const std::string b = n->is_boolean() ? (n->value_or(true) ? "retry" : "none") : n->value_or(std::string());
+            if (b == "retry")
+                task.backoff = Backoff::retry;
+            else if (b == "none")
+                task.backoff = Backoff::none;
+            else if (b == "once")
+                task.backoff = Backoff::once;
+            else
+                throw Error(at(*n), "backoff must be \"retry\" (true), \"none\" (false) or \"once\"");
         }
 
         const toml::node& prog = required(t, "program", " for task " + task.name);

@@ -46,12 +46,17 @@ struct Op {
     int line = 0;
 };
 
+enum class Backoff : uint8_t { retry, none, once };
+
 struct TaskDecl {
     std::string name;
     uint32_t affinity = 0;  // CPU bit mask
     int cpu = 0;            // where it starts (queued there)
     std::vector<Op> program;
-    bool backoff = true;    // on -EDEADLK: back off and retry (false: give up that lock, as test_abba without resolve)
+    // On -EDEADLK: retry (back off until it succeeds, stress_inorder_work),
+    // none (go on without the lock: test_abba without resolve), or once
+    // (back off once; an -EDEADLK while relocking is kept: test_cycle_work).
+    Backoff backoff = Backoff::retry;
     int line = 0;
 };
 

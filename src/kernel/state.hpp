@@ -88,6 +88,7 @@ enum WwFlag : uint8_t {
     WW_WOUNDED = 0x01,        // ctx->wounded
     WW_DONE_ACQUIRE = 0x02,   // ctx->done_acquire (ww_acquire_done)
     WW_GOT_EDEADLK = 0x04,    // some ww_mutex_lock of this task returned -EDEADLK (sticky, for properties)
+    WW_GAVE_UP = 0x08,        // the caller kept an -EDEADLK as its result (backoff none / once; sticky)
 };
 // The caller's back-off after -EDEADLK (test-ww_mutex.c, stress_inorder_work):
 // release every lock of the context, ww_mutex_lock_slow() the contended one,

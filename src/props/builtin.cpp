@@ -247,7 +247,18 @@ std::string check_edeadlk_returned(const Model& m, const uint8_t* s)
     return "every task finished and no ww_mutex_lock returned -EDEADLK";
 }
 
-constexpr std::array<Property, 12> table{{
+std::string check_transactions_succeed(const Model& m, const uint8_t* s)
+{
+    auto sys = m.view(s);
+    if (!sys.l->ww)
+        return "";
+    for (int t = 0; t < sys.l->ntasks; ++t)
+        if (sys.task(t).ww_flags() & WW_GAVE_UP)
+            return m.task_name(t) + " finished with -EDEADLK as its result";
+    return "";
+}
+
+constexpr std::array<Property, 13> table{{
     {"no_affinity_violating_run", Kind::invariant, "P-AFF",
      "a task executes (is rq->curr) only on a CPU of its cpus_mask; a donor may be parked elsewhere",
      check_affinity},
@@ -275,6 +286,9 @@ constexpr std::array<Property, 12> table{{
      check_blocked_donor_valid},
     {"all_tasks_done", Kind::deadlock, "P-PROGRESS (test_cycle: every transaction completes)",
      "when no step is enabled, every task has run its program to the end", check_all_done},
+    {"ww_transactions_succeed", Kind::deadlock, "test_cycle: cycle->result == 0",
+     "when no step is enabled, no task kept an -EDEADLK as its result (backoff none / once gave up)",
+     check_transactions_succeed},
     {"edeadlk_returned", Kind::deadlock, "test_abba without resolve",
      "when no step is enabled, some ww_mutex_lock has returned -EDEADLK (the ww algorithm broke the cycle)",
      check_edeadlk_returned},
