@@ -48,6 +48,14 @@ constexpr Pinned pinned[] = {
     {"models/sleeping-owner.toml", "-proxy_waking", "violated", 706, 1954},
     {"models/sleeping-owner.toml", "-proxy_migration,-proxy_waking", "holds", 826, 2960},
     {"models/sleeping-owner.toml", "-proxy_exec,-proxy_migration,-proxy_waking", "holds", 433, 1419},
+    // v7.2 (G2): race (B) with the unlock preemption guard (the file's baseline) and without it under the
+    // other reading of proxy_needs_return; the G1 models under the G2 flags.
+    {"models/blocked-donor-race-b.toml", "", "holds", 5525, 15456},
+    {"models/blocked-donor-race-b.toml", "-unlock_preempt_guard,+ttwu_any_is_blocked", "holds", 10568, 34034},
+    {"models/proxy-waking-affinity.toml",
+     "-proxy_waking,+is_blocked,+ttwu_return_migration,+blocked_donor,+unlock_preempt_guard", "holds", 150, 328},
+    {"models/sleeping-owner.toml",
+     "-proxy_waking,+is_blocked,+ttwu_return_migration,+blocked_donor,+unlock_preempt_guard", "holds", 1678, 4957},
     // ww_mutex. Every built-in property is checked, edeadlk_returned included: seed-abba (no barrier)
     // and test-aa have runs without -EDEADLK, and stop there (seed-abba -proxy_waking stops earlier, at
     // no_affinity_violating_run).
