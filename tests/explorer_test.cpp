@@ -360,3 +360,202 @@ TEST_CASE("statistics after a run report state size, bytes per state and through
     CHECK(r.stats.states_per_second() > 0);
     CHECK(r.stats.peak_rss_bytes > 0u);
 }
+
+// ---------------------------------------------------------------------------
+// Order::cheapest_shortest: among the shortest violations, the cheapest path.
+
+namespace {
+
+// Two counters 0..n; label 0 increments a, label 1 increments b. The step
+// cost is a function of (label, a, b) before the step.
+struct Grid {
+    uint8_t n;
+    StepCost (*price)(Label, uint8_t a, uint8_t b);
+    size_t state_size() const { return 2; }
+    void initial_state(uint8_t* out) const { out[0] = out[1] = 0; }
+    template <class F>
+    void for_each_successor(const uint8_t* s, F&& cb) const
+    {
+        for (int i = 0; i < 2; ++i)
+            if (s[i] < n) {
+                uint8_t next[2] = {s[0], s[1]};
+                ++next[i];
+                cb(Label(i), next);
+            }
+    }
+    StepCost step_cost(Label l, const uint8_t* before, const uint8_t*) const { return price(l, before[0], before[1]); }
+};
+
+// Flags states by (a, b): bad(a, b) is an invariant violation.
+struct GridChecker {
+    bool (*bad)(uint8_t a, uint8_t b);
+    std::optional<Violation> check_state(const uint8_t* s)
+    {
+        if (bad(s[0], s[1]))
+            return Violation{"bad", std::to_string(s[0]) + "," + std::to_string(s[1])};
+        return std::nullopt;
+    }
+    std::optional<Violation> check_deadlock(const uint8_t*) { return std::nullopt; }
+};
+
+std::vector<std::pair<int, int>> grid_path(const Explorer<Grid, GridChecker>& e, uint32_t state)
+{
+    std::vector<std::pair<int, int>> out;
+    for (uint32_t s : e.path_to(state))
+        out.emplace_back(e.state(s)[0], e.state(s)[1]);
+    return out;
+}
+
+// 0 -> 1, 2; 1 -> 3; 2 and 3 have no step.
+struct Fork {
+    size_t state_size() const { return 1; }
+    void initial_state(uint8_t* out) const { out[0] = 0; }
+    template <class F>
+    void for_each_successor(const uint8_t* s, F&& cb) const
+    {
+        const uint8_t one = 1, two = 2, three = 3;
+        if (s[0] == 0) {
+            cb(Label(0), &one);
+            cb(Label(1), &two);
+        } else if (s[0] == 1) {
+            cb(Label(0), &three);
+        }
+    }
+    StepCost step_cost(Label, const uint8_t*, const uint8_t*) const { return {}; }
+};
+
+}  // namespace
+
+TEST_CASE("cheapest_shortest re-parents a state reached at its own depth by a cheaper path")
+{
+    // Incrementing a while b == 0 costs one; (1,1) is bad. BFS reaches it
+    // first via (1,0) (cost 1); the path via (0,1) costs nothing.
+    const Grid model{2, [](Label l, uint8_t, uint8_t b) { return StepCost{uint8_t(l == 0 && b == 0), 0}; }};
+    GridChecker checker{[](uint8_t a, uint8_t b) { return a == 1 && b == 1; }};
+
+    Explorer<Grid, GridChecker> bfs(model, checker, {}, false, Order::shortest);
+    const Result rb = bfs.run();
+    REQUIRE(rb.finding);
+    CHECK(grid_path(bfs, rb.finding->state) == std::vector<std::pair<int, int>>{{0, 0}, {1, 0}, {1, 1}});
+
+    Explorer<Grid, GridChecker> cheap(model, checker, {}, false, Order::cheapest_shortest);
+    const Result rc = cheap.run();
+    REQUIRE(rc.finding);
+    CHECK(grid_path(cheap, rc.finding->state) == std::vector<std::pair<int, int>>{{0, 0}, {0, 1}, {1, 1}});
+    CHECK(cheap.label(rc.finding->state) == 0u);   // the last step is now "a++" from (0,1)
+    CHECK(cheap.cost(rc.finding->state).major == 0);
+    CHECK(rc.stats.depth == 2u);
+}
+
+TEST_CASE("cheapest_shortest finishes the level and prefers a cheaper violating state found later in it")
+{
+    // Every a++ costs one; a + b == 2 is bad. BFS stops at (2,0), found
+    // first; (0,2) is as short and free.
+    const Grid model{3, [](Label l, uint8_t, uint8_t) { return StepCost{uint8_t(l == 0), 0}; }};
+    GridChecker checker{[](uint8_t a, uint8_t b) { return a + b == 2; }};
+
+    Explorer<Grid, GridChecker> bfs(model, checker, {}, false, Order::shortest);
+    const Result rb = bfs.run();
+    REQUIRE(rb.finding);
+    CHECK(bfs.state(rb.finding->state)[0] == 2);
+    CHECK(rb.stats.states == 4u);          // (0,0) (1,0) (0,1) (2,0): stops at the first
+
+    Explorer<Grid, GridChecker> cheap(model, checker, {}, false, Order::cheapest_shortest);
+    const Result rc = cheap.run();
+    REQUIRE(rc.finding);
+    CHECK(grid_path(cheap, rc.finding->state) == std::vector<std::pair<int, int>>{{0, 0}, {0, 1}, {0, 2}});
+    CHECK(rc.stats.states == 6u);          // all of depth 2 is built, none of it expanded
+    CHECK(rc.stats.depth == 2u);
+}
+
+TEST_CASE("cheapest_shortest compares the first counter before the second")
+{
+    // a++ costs (1, 0), b++ costs (0, 1); a + b == 3 is bad: (0,3) costs
+    // (0, 3) and beats (1,2) at (1, 2), although both sum to 3.
+    const Grid model{3, [](Label l, uint8_t, uint8_t) { return l == 0 ? StepCost{1, 0} : StepCost{0, 1}; }};
+    GridChecker checker{[](uint8_t a, uint8_t b) { return a + b == 3; }};
+    Explorer<Grid, GridChecker> cheap(model, checker, {}, false, Order::cheapest_shortest);
+    const Result r = cheap.run();
+    REQUIRE(r.finding);
+    CHECK(cheap.state(r.finding->state)[0] == 0);
+    CHECK(cheap.state(r.finding->state)[1] == 3);
+    CHECK(cheap.cost(r.finding->state).major == 0);
+    CHECK(cheap.cost(r.finding->state).minor == 3);
+}
+
+TEST_CASE("cheapest_shortest prefers a shorter violation at a terminal state to a deeper one found before it")
+{
+    Recorder checker;
+    checker.bad_state = 3;      // depth 2, found while expanding 1
+    checker.bad_terminal = 2;   // depth 1, found when 2 is expanded, after
+    const Fork model;
+    Explorer<Fork, Recorder> e(model, checker, {}, false, Order::cheapest_shortest);
+    const Result r = e.run();
+    REQUIRE(r.finding);
+    CHECK(*e.state(r.finding->state) == 2);
+    CHECK(r.finding->at_terminal);
+    CHECK(r.stats.depth == 1u);
+}
+
+TEST_CASE("both orders visit the same states and transitions when the properties hold")
+{
+    const Grid model{3, [](Label l, uint8_t, uint8_t) { return StepCost{uint8_t(l), uint8_t(1 - l)}; }};
+    GridChecker c1{[](uint8_t, uint8_t) { return false; }}, c2 = c1;
+    Explorer<Grid, GridChecker> bfs(model, c1, {}, false, Order::shortest);
+    Explorer<Grid, GridChecker> cheap(model, c2, {}, false, Order::cheapest_shortest);
+    const Result a = bfs.run(), b = cheap.run();
+    CHECK(a.verdict == Verdict::holds);
+    CHECK(b.verdict == Verdict::holds);
+    CHECK(a.stats.states == 16u);
+    CHECK(b.stats.states == 16u);
+    CHECK(a.stats.transitions == b.stats.transitions);
+    CHECK(b.stats.store_bytes > a.stats.store_bytes);   // the two cost bytes per state
+}
+
+TEST_CASE("a model without step_cost explores in plain BFS order under cheapest_shortest")
+{
+    Recorder checker;
+    checker.bad_state = 7;
+    const Counter model{20, {1, 3}};
+    Explorer<Counter, Recorder> e(model, checker, {}, false, Order::cheapest_shortest);
+    const Result r = e.run();
+    REQUIRE(r.finding);
+    std::vector<int> values;
+    for (uint32_t s : e.path_to(r.finding->state))
+        values.push_back(*e.state(s));
+    CHECK(values == std::vector<int>{0, 1, 4, 7});   // as in the BFS test above
+    CHECK(r.stats.states == 8u);
+}
+
+TEST_CASE("path costs saturate per counter and compare lexicographically when packed")
+{
+    CHECK(add_cost(0x0100, {0, 1}) == 0x0101);
+    CHECK(add_cost(0xFFFE, {1, 5}) == 0xFFFF);         // both counters stop at 255
+    CHECK(add_cost(0x00FF, {1, 0}) == 0x01FF);         // a full minor does not carry into major
+    CHECK(add_cost(0, {0, 200}) < add_cost(0, {1, 0}));
+    CHECK(unpack_cost(0x0203).major == 2);
+    CHECK(unpack_cost(0x0203).minor == 3);
+}
+
+TEST_CASE("the state store keeps a cost beside each state, through arena growth and re-parenting")
+{
+    StateStore store(4);
+    store.enable_costs();
+    CHECK(store.has_costs());
+    constexpr uint32_t n = 70000;          // more than one arena chunk
+    for (uint32_t i = 0; i < n; ++i) {
+        const uint32_t idx = store.insert(bytes(i).data(), i ? i - 1 : no_parent, 1).first;
+        store.set_cost(idx, PathCost(i & 0xFFFF));
+    }
+    store.reparent(65537, 3, 99, 7);
+    uint32_t wrong = 0;
+    for (uint32_t i = 0; i < n; ++i)
+        wrong += std::memcmp(store.state(i), bytes(i).data(), 4) != 0 ||
+                 store.cost(i) != (i == 65537 ? 7 : PathCost(i & 0xFFFF));
+    CHECK(wrong == 0u);
+    CHECK(store.parent(65537) == 3u);
+    CHECK(store.label(65537) == 99u);
+    CHECK(store.insert(bytes(65537).data(), 0, 0) == std::pair<uint32_t, bool>{65537, false});
+    StateStore plain(4);
+    CHECK_FALSE(plain.has_costs());
+}

@@ -46,7 +46,7 @@ expect 2 "unknown property 'always_in_mask'" -- "$pc" check models/chain3.toml -
 # list: the library with its files, the C++ ones, the user's with theirs.
 expect 0 "no_affinity_violating_run +invariant .*" -- "$pc" list properties
 expect 0 "properties/affinity.prop:[0-9]+" -- "$pc" list properties
-expect 0 "built-in C\+\+ \(src/props/builtin.cpp\)" -- "$pc" list properties
+expect 0 "properties/progress.prop:[0-9]+ \(built-in C\+\+\)" -- "$pc" list properties
 expect 0 "all_done +deadlock +When nothing can happen any more, every task has finished its program." -- \
     "$pc" list properties --properties "$mine"
 expect 0 "tests/data/my.prop:14" -- "$pc" list properties --properties "$mine"

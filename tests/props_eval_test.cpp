@@ -152,8 +152,10 @@ TEST_CASE("predicates: running(t) is some rq->curr, is_donor(t) some rq->donor, 
     CHECK(w.holds("forall t in tasks: is_donor(t) == (t.on_rq == TASK_ON_RQ_QUEUED and t.cpu == 0 or running(t))"));
     CHECK(w.holds("forall m in locks: forall t in tasks: holds(t, m) == (m.owner == t)"));
     CHECK(w.holds("not warned"));
+    CHECK(w.check("forall t in tasks: t.done or warned") ==
+          "t = A: not t.done, not warned");   // a warned that is false has nothing to name
     w.sys().warn(W_A8_OWNER_NOT_ON_RQ);
-    CHECK(w.check("not warned") == "warned (WARN_ON_ONCE: A8 find_proxy_task: returned owner is not on_rq)");
+    CHECK(w.check("not warned") == "WARN_ON_ONCE: A8 find_proxy_task: returned owner is not on_rq");
 }
 
 TEST_CASE("done is the end of the program; waiting_on is the mutex slow path a task sleeps in")

@@ -185,10 +185,25 @@ TEST_CASE("a property name is taken once: in a file, against the library and aga
               "mine.prop:3:11: property name 'mutual_exclusion' is already taken: properties/mutual-exclusion.prop:11");
     }
     CHECK_THROWS_WITH_AS(c.add_text("invariant no_deadlock: true", "mine.prop"),
-                         "mine.prop:1:11: property name 'no_deadlock' is already taken: built-in C++ "
-                         "(src/props/builtin.cpp)",
+                         ("mine.prop:1:11: property name 'no_deadlock' is already taken: " +
+                          c.find("no_deadlock")->origin()).c_str(),
                          Error);
+    CHECK(c.find("no_deadlock")->origin().starts_with("properties/progress.prop:"));
+    CHECK(c.find("no_deadlock")->origin().ends_with(" (built-in C++)"));
     CHECK_THROWS_WITH_AS(c.add_file("/nonexistent/x.prop"), "/nonexistent/x.prop: cannot read the property file", Error);
+}
+
+TEST_CASE("`builtin` declares a C++ property at its place in the library: it must exist, with that kind")
+{
+    const auto decls = parse_properties("# why C++\ninvariant find_proxy_task_terminates: builtin\n", "t.prop");
+    REQUIRE(decls.size() == 1);
+    CHECK(decls[0].builtin);
+    CHECK(decls[0].body == nullptr);
+    CHECK(load_error("invariant find_proxy_task_terminates: builtin") == "(loaded)");
+    CHECK_STARTS(load_error("invariant nope: builtin"), "t.prop:1:11: no built-in C++ property 'nope' (there are: ");
+    CHECK_STARTS(load_error("deadlock find_proxy_task_terminates: builtin"),
+                 "t.prop:1:10: the built-in property 'find_proxy_task_terminates' is an invariant");
+    CHECK_STARTS(load_error("invariant p: builtin and true"), "t.prop:1:22: expected an operator or the next property");
 }
 
 TEST_CASE("the library: every built-in property the language can express comes from properties/*.prop, the rest "
@@ -203,10 +218,15 @@ TEST_CASE("the library: every built-in property the language can express comes f
     }
     CHECK(names == std::vector<std::string>{"no_affinity_violating_run", "mutual_exclusion", "no_kernel_warning",
                                             "blocked_on_consistent", "donor_valid", "find_proxy_task_terminates",
-                                            "no_lost_wakeup", "no_deadlock"});
+                                            "no_lost_handoff", "blocked_donor_valid", "no_lost_wakeup", "no_deadlock",
+                                            "all_tasks_done", "ww_transactions_succeed", "edeadlk_returned"});
     CHECK(origins == std::vector<std::string>{"properties/affinity.prop", "properties/mutual-exclusion.prop",
                                               "properties/kernel-warnings.prop", "properties/blocked-on.prop",
-                                              "properties/donor.prop", "C++", "C++", "C++"});
+                                              "properties/donor.prop", "C++", "properties/handoff.prop", "C++",
+                                              "C++", "C++", "properties/progress.prop", "C++", "C++"});
+    // every C++ property is declared, with `builtin`, in the file of its concern
+    for (const Property& p : lib.all())
+        CHECK(p.file.starts_with("properties/"));
     CHECK(lib.find("no_lost_wakeup")->kind == Kind::deadlock);
     CHECK(lib.find("donor_valid")->origin() == "properties/donor.prop:10");
     CHECK(lib.find("nonexistent") == nullptr);

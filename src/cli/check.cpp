@@ -6,10 +6,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/pictures.hpp"
 #include "cli/run.hpp"
 #include "explorer/memory.hpp"
 #include "kernel/error.hpp"
 #include "trace/json.hpp"
+#include "trace/svg.hpp"
 #include "trace/text.hpp"
 
 namespace pxc::cli {
@@ -39,15 +41,17 @@ int cmd_check(const CheckOptions& opt)
 {
     if (opt.mode != "exact")
         throw Error("--mode " + opt.mode + " is not implemented yet; only exact mode is available");
-    if (!opt.dot.empty())
-        throw Error("--dot is not implemented yet");
+    if (!opt.pictures.svg.empty())
+        trace::require_dot(opt.pictures.svg);
     const explorer::Limits limits = make_limits(opt.memory, opt.max_states, opt.seconds);
     const props::Catalog catalog = props::Catalog::with_files(opt.property_files);
     const Scenario sc = load_scenario(opt.model);
     const FeatureSet fs = resolve_features(sc, split_feature_list(opt.features), SourceLoc{"--features", 0, 0});
     const kernel::Model model(sc, fs);
 
-    const RunOutcome run = run_model(model, catalog, opt.properties, limits, !opt.quiet_progress);
+    const RunOutcome run = run_model(model, catalog, opt.properties, limits, !opt.quiet_progress,
+                                     opt.shortest_only ? explorer::Order::shortest
+                                                       : explorer::Order::cheapest_shortest);
     const explorer::Result& r = run.result;
 
     if (!opt.trace_out.empty() && run.trace) {
@@ -56,6 +60,12 @@ int cmd_check(const CheckOptions& opt)
             throw Error(SourceLoc{opt.trace_out, 0, 0}, "cannot write the trace file");
         f << trace::trace_json(model, *run.trace).dump(2) << "\n";
     }
+    if (run.trace && opt.pictures.any())
+        write_pictures(model, *run.trace, opt.pictures,
+                       run.trace->property + " violated: " + run.trace->message + "\n" + opt.model + " [" +
+                           fs.to_string() + "], after step " + std::to_string(run.trace->steps.size()));
+    else if (opt.pictures.any())
+        std::fprintf(stderr, "proxycheck: no counterexample, so no picture was written\n");
 
     if (opt.format == "json") {
         nlohmann::json out{
@@ -64,6 +74,9 @@ int cmd_check(const CheckOptions& opt)
             {"verdict", verdict_word(r.verdict)},
             {"statistics", trace::stats_json(r.stats)},
         };
+        out["statistics"]["wasted_wakeups"] = model.events(kernel::Model::wasted_wakeup);
+        out["statistics"]["blocked_donor_race_a"] = model.events(kernel::Model::donor_race_a);
+        out["statistics"]["blocked_donor_race_b"] = model.events(kernel::Model::donor_race_b);
         if (!r.limit.empty())
             out["limit"] = r.limit;
         if (run.trace)
@@ -73,7 +86,7 @@ int cmd_check(const CheckOptions& opt)
     }
 
     if (run.trace)
-        std::cout << trace::render_text(model, *run.trace) << "\n";
+        std::cout << trace::render_text(model, *run.trace, trace::TextOptions{.full = opt.full}) << "\n";
     std::cout << "model: " << opt.model << "\nfeatures: " << fs.to_string() << "\n";
     std::cout << "verdict: " << verdict_word(r.verdict);
     if (run.trace)
@@ -81,6 +94,13 @@ int cmd_check(const CheckOptions& opt)
     if (!r.limit.empty())
         std::cout << " (stopped by " << r.limit << "; no violation among the states covered)";
     std::cout << "\n" << stats_text(r.stats);
+    // "only a wasted wakeup" (v29 7/9 race (B)) as a number
+    std::cout << "wasted wakeups: " << model.events(kernel::Model::wasted_wakeup)
+              << " (a woken mutex waiter found the lock taken and slept again)\n";
+    if (model.has(Feature::blocked_donor))
+        std::cout << "blocked_donor races: (A) " << model.events(kernel::Model::donor_race_a)
+                  << " forced handoffs, donor reset; (B) " << model.events(kernel::Model::donor_race_b)
+                  << " donor wakeups, no handoff\n";
     return exit_status(r.verdict);
 }
 

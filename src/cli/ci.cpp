@@ -2,12 +2,13 @@
 // property, reports for CI systems, and exit 0 only when all are met.
 #include <algorithm>
 #include <cstdio>
-#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/counterexample.hpp"
 #include "cli/options.hpp"
 #include "cli/run.hpp"
 #include "kernel/error.hpp"
@@ -83,40 +84,6 @@ std::string edits_text(const std::vector<std::string>& edits)
     for (const std::string& e : edits)
         out += (out.empty() ? "" : ",") + e;
     return out.empty() ? "(file's own)" : out;
-}
-
-// Compares a fresh counterexample with the committed one (or rewrites it).
-std::string compare_counterexample(const kernel::Model& model, const trace::Trace& tr, const std::string& path,
-                                   bool update)
-{
-    const nlohmann::json fresh = trace::trace_json(model, tr);
-    if (update) {
-        fs::create_directories(fs::path(path).parent_path());
-        std::ofstream(path) << fresh.dump(2) << "\n";
-        fs::path text = fs::path(path).replace_extension(".txt");
-        std::ofstream(text) << trace::render_text(model, tr);
-        return "counterexample written";
-    }
-    std::ifstream f(path);
-    if (!f)
-        return "counterexample file " + path + " missing (proxycheck ci --update-counterexamples writes it)";
-    nlohmann::json old;
-    try {
-        old = nlohmann::json::parse(f);
-    } catch (const nlohmann::json::exception&) {
-        return "counterexample file " + path + " is not valid JSON";
-    }
-    if (old.value("property", "") != tr.property)
-        return "committed counterexample violates " + old.value("property", "?") + ", the model now " + tr.property;
-    std::vector<uint64_t> a, b;
-    for (const auto& s : old["steps"])
-        a.push_back(s.value("label", uint64_t(0)));
-    for (const auto& s : fresh["steps"])
-        b.push_back(s.value("label", uint64_t(0)));
-    if (a != b)
-        return "the shortest counterexample changed from the committed " + path + " (" + std::to_string(a.size()) +
-               " -> " + std::to_string(b.size()) + " steps)";
-    return "";
 }
 
 std::string xml_escape(const std::string& s)
@@ -226,8 +193,13 @@ int cmd_ci(const CiOptions& opt)
                 // The committed counterexample must still be one of the same property (and,
                 // BFS being deterministic, the same steps).
                 if (l.ok && run.trace && !ex.counterexample.empty() && property == ex.violated.front()) {
-                    std::string diff = compare_counterexample(model, *run.trace, ex.counterexample,
-                                                              opt.update_counterexamples);
+                    std::string diff;
+                    if (opt.update_counterexamples) {
+                        write_counterexample(sc, model, *run.trace, ex.counterexample);
+                        diff = "counterexample written";
+                    } else {
+                        diff = compare_counterexample(model, *run.trace, ex.counterexample);
+                    }
                     if (!diff.empty() && !opt.update_counterexamples) {
                         l.ok = false;
                         l.trace_text = trace::render_text(model, *run.trace);

@@ -5,6 +5,14 @@
 
 namespace pxc::cli {
 
+// Picture files of a counterexample (cli/pictures.cpp).
+struct Pictures {
+    std::string dot;            // --dot FILE: wait-for graph of the last state
+    std::string sequence_dot;   // --sequence-dot FILE: one lane per CPU
+    std::string svg;            // --svg FILE: the wait-for graph through `dot -Tsvg`
+    bool any() const { return !dot.empty() || !sequence_dot.empty() || !svg.empty(); }
+};
+
 struct CheckOptions {
     std::string model;                       // scenario file
     std::string features;                    // --features LIST, applied after the file's own
@@ -17,8 +25,19 @@ struct CheckOptions {
     std::string mode = "exact";              // --mode
     std::string format = "text";             // --format text|json
     std::string trace_out;                   // --trace-out FILE (JSON)
-    std::string dot;                         // --dot FILE
+    bool full = false;                       // --full: whole states in the trace, not only changes
+    bool shortest_only = false;              // --shortest-only: plain BFS order, no fewest-preemptions choice
+    Pictures pictures;                       // --dot, --sequence-dot, --svg
     bool quiet_progress = false;
+};
+
+struct ReplayOptions {
+    std::string trace;                       // JSON trace file
+    std::string model;                       // --model: overrides the path the trace records
+    std::string features;                    // --features LIST, applied after the trace's own
+    std::vector<std::string> property_files; // --properties FILE: for a trace of a property of the user's
+    bool full = false;
+    Pictures pictures;
 };
 
 struct CiOptions {
@@ -34,5 +53,6 @@ struct CiOptions {
 int cmd_check(const CheckOptions& opt);
 int cmd_ci(const CiOptions& opt);
 int cmd_list(const std::string& what, const std::vector<std::string>& property_files);
+int cmd_replay(const ReplayOptions& opt);
 
 }  // namespace pxc::cli

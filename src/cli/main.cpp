@@ -7,11 +7,23 @@
 #include "cli/commands.hpp"
 #include "kernel/error.hpp"
 
+namespace {
+
+void add_picture_options(CLI::App* cmd, pxc::cli::Pictures& p)
+{
+    cmd->add_option("--dot", p.dot, "write the wait-for graph of the last state as DOT to FILE");
+    cmd->add_option("--sequence-dot", p.sequence_dot, "write the trace as a DOT sequence picture, one lane per CPU");
+    cmd->add_option("--svg", p.svg, "render the wait-for graph to SVG FILE with graphviz's dot");
+}
+
+}  // namespace
+
 int main(int argc, char** argv)
 {
     using namespace pxc::cli;
     CLI::App app{"proxycheck: exhaustive model checker for the Linux proxy-execution locking protocol\n"
-                 "exit status: 0 holds / expectations met, 1 violated / expectation failed, 2 bad input, 3 incomplete"};
+                 "exit status: 0 holds / expectations met / replay blocked, 1 violated / expectation failed / replay\n"
+                 "reproduced, 2 bad input, 3 incomplete"};
     app.require_subcommand(1);
 
     CheckOptions check;
@@ -28,8 +40,21 @@ int main(int argc, char** argv)
         ->check(CLI::IsMember({"exact", "compact", "bitstate"}));
     c->add_option("--format", check.format, "text or json")->check(CLI::IsMember({"text", "json"}));
     c->add_option("--trace-out", check.trace_out, "write the counterexample as JSON to FILE");
-    c->add_option("--dot", check.dot, "write the wait-for graph as DOT (not yet)");
+    c->add_flag("--full", check.full, "print the whole state after each step, not only what changed");
+    c->add_flag("--shortest-only", check.shortest_only,
+                "plain BFS order: do not prefer the shortest counterexample with the fewest preemptions");
+    add_picture_options(c, check.pictures);
     c->add_flag("--no-progress", check.quiet_progress, "no progress line on stderr");
+
+    ReplayOptions replay;
+    auto* r = app.add_subcommand("replay", "re-execute a JSON trace step by step against the model");
+    r->add_option("trace", replay.trace, "trace file (--trace-out, counterexamples/*.json)")->required();
+    r->add_option("--model", replay.model, "scenario file (default: the one the trace names)");
+    r->add_option("--features", replay.features, "comma-separated +flag/-flag, applied after the trace's own");
+    r->add_option("--properties", replay.property_files,
+                  "the .prop file of the trace's property, when it is one of your own (repeatable)");
+    r->add_flag("--full", replay.full, "print the whole state after each step, not only what changed");
+    add_picture_options(r, replay.pictures);
 
     CiOptions ci;
     auto* ci_cmd = app.add_subcommand("ci", "check every [[expect]] of every model under PATH (default models/)");
@@ -63,6 +88,8 @@ int main(int argc, char** argv)
             return cmd_check(check);
         if (*ci_cmd)
             return cmd_ci(ci);
+        if (*r)
+            return cmd_replay(replay);
         return cmd_list(what, list_files);
     } catch (const pxc::Error& e) {
         std::fflush(stdout);

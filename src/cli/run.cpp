@@ -7,10 +7,11 @@
 namespace pxc::cli {
 
 RunOutcome run_model(const kernel::Model& model, const props::Catalog& catalog,
-                     const std::vector<std::string>& properties, const explorer::Limits& limits, bool progress)
+                     const std::vector<std::string>& properties, const explorer::Limits& limits, bool progress,
+                     explorer::Order order)
 {
     props::Checker checker(model, catalog, properties);
-    explorer::Explorer ex(model, checker, limits, progress);
+    explorer::Explorer ex(model, checker, limits, progress, order);
     RunOutcome out;
     out.result = ex.run();
     if (out.result.finding) {

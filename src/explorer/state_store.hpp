@@ -1,7 +1,10 @@
 // The visited set of exact mode: every state's full bytes in a chunked arena,
 // its parent and the step that reached it, and an open-addressing table over
 // XXH3-64 fingerprints of the bytes. A state's index is its BFS order, so the
-// arena doubles as the BFS queue.
+// arena doubles as the BFS queue. With costs enabled, each state also keeps
+// the cost of the path that reached it (2 bytes, right after its bytes in
+// the arena: comparing the state has just brought them into the cache), and
+// may be re-parented.
 #pragma once
 #include <xxhash.h>
 
@@ -10,6 +13,8 @@
 #include <memory>
 #include <vector>
 
+#include "explorer/cost.hpp"
+
 namespace pxc::explorer {
 
 using Label = uint64_t;
@@ -17,13 +22,35 @@ inline constexpr uint32_t no_parent = UINT32_MAX;
 
 class StateStore {
 public:
-    explicit StateStore(size_t state_size) : size_(state_size) { table_.assign(1u << 16, 0); }
+    explicit StateStore(size_t state_size) : size_(state_size), stride_(state_size) { table_.assign(1u << 16, 0); }
 
     size_t state_size() const { return size_; }
     uint64_t count() const { return parent_.size(); }
-    const uint8_t* state(uint32_t i) const { return chunks_[i >> chunk_bits].get() + size_t(i & chunk_mask) * size_; }
+    const uint8_t* state(uint32_t i) const { return chunks_[i >> chunk_bits].get() + size_t(i & chunk_mask) * stride_; }
     uint32_t parent(uint32_t i) const { return parent_[i]; }
     Label label(uint32_t i) const { return label_[i]; }
+
+    // Path costs: off unless enabled before the first insert.
+    void enable_costs()
+    {
+        if (count() == 0)
+            stride_ = size_ + sizeof(PathCost);
+    }
+    bool has_costs() const { return stride_ != size_; }
+    PathCost cost(uint32_t i) const
+    {
+        PathCost c;
+        std::memcpy(&c, state(i) + size_, sizeof c);
+        return c;
+    }
+    void set_cost(uint32_t i, PathCost c) { std::memcpy(const_cast<uint8_t*>(state(i)) + size_, &c, sizeof c); }
+    // A cheaper path of the same length reached state i: it now hangs off `parent`.
+    void reparent(uint32_t i, uint32_t parent, Label label, PathCost c)
+    {
+        parent_[i] = parent;
+        label_[i] = label;
+        set_cost(i, c);
+    }
 
     // Bytes this store holds now, and what the next growth of the table or
     // the arena would add (so a memory limit is honoured before allocating).
@@ -80,14 +107,16 @@ public:
 private:
     static constexpr unsigned chunk_bits = 16;
     static constexpr uint32_t chunk_mask = (1u << chunk_bits) - 1;
-    size_t chunk_bytes() const { return size_t(1u << chunk_bits) * size_; }
+    size_t chunk_bytes() const { return size_t(1u << chunk_bits) * stride_; }
 
     uint32_t append(const uint8_t* bytes, uint32_t parent, Label label)
     {
         const uint32_t idx = static_cast<uint32_t>(parent_.size());
         if ((idx & chunk_mask) == 0)
             chunks_.push_back(std::make_unique_for_overwrite<uint8_t[]>(chunk_bytes()));
-        std::memcpy(chunks_.back().get() + size_t(idx & chunk_mask) * size_, bytes, size_);
+        uint8_t* slot = chunks_.back().get() + size_t(idx & chunk_mask) * stride_;
+        std::memcpy(slot, bytes, size_);
+        std::memset(slot + size_, 0, stride_ - size_);
         parent_.push_back(parent);
         label_.push_back(label);
         return idx;
@@ -119,6 +148,7 @@ private:
     }
 
     size_t size_;
+    size_t stride_;   // arena bytes per state: the state, then its cost if enabled
     std::vector<std::unique_ptr<uint8_t[]>> chunks_;
     std::vector<uint32_t> parent_;
     std::vector<Label> label_;

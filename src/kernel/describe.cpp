@@ -24,6 +24,13 @@ std::string_view step_kind_name(StepKind k)
     case StepKind::proxy_force_return: return "proxy_force_return";
     case StepKind::proxy_force_return_attach: return "proxy_force_return";
     case StepKind::pick_again: return "__schedule";
+    case StepKind::ww_mutex_set_context: return "ww_mutex_set_context_fastpath";
+    case StepKind::ww_check_waiters: return "__ww_mutex_check_waiters";
+    case StepKind::ww_mutex_unlock: return "ww_mutex_unlock";
+    case StepKind::ww_acquire_init: return "ww_acquire_init";
+    case StepKind::ww_acquire_done: return "ww_acquire_done";
+    case StepKind::ww_acquire_fini: return "ww_acquire_fini";
+    case StepKind::barrier: return "wait_for_completion";
     case StepKind::count_: break;
     }
     return "?";
@@ -39,10 +46,14 @@ const char* task_pc_name(uint8_t pc)
     case LOCK_WOKEN: return "after schedule";
     case LOCK_SPIN: return "optimistic spin";
     case UNLOCK_WAIT_LOCK: return "before wait_lock";
+    case UNLOCK_CAS: return "blocked_donor read, before the release cmpxchg";
     case WAKE_UP_Q: return "wake_up_q";
     case TTWU_ACTIVATE: return "try_to_wake_up, pi_lock held";
     case TTWU_OUT: return "try_to_wake_up out:";
     case EXITED: return "exited";
+    case WW_SET_CONTEXT: return "fast path taken, before ww_mutex_set_context_fastpath";
+    case WW_CHECK_WAITERS: return "ww_mutex_set_context_fastpath, before wait_lock";
+    case WW_UNLOCK_MUTEX: return "after __ww_mutex_unlock";
     default: return "?";
     }
 }
@@ -84,7 +95,13 @@ std::string Model::where(int t, const uint8_t* s) const
         return "exited";
     if (task.pc_op() >= prog.size())
         return "end of program";
-    return prog.ops[task.pc_op()].text + " (" + task_pc_name(task.pc()) + ")";
+    std::string backoff;
+    if (layout_.ww && task.backoff() != BO_NONE) {
+        const CurrentOp op = current_op(s, t);
+        backoff = ", -EDEADLK back-off: " + std::string(op.kind == OpKind::unlock ? "unlock " : "lock ") +
+                  lock_name(op.lock);
+    }
+    return prog.ops[task.pc_op()].text + " (" + task_pc_name(task.pc()) + backoff + ")";
 }
 
 }  // namespace pxc::kernel

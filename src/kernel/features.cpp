@@ -19,16 +19,20 @@ constexpr std::array<FeatureInfo, static_cast<size_t>(Feature::count_)> feature_
      "unlock and ww die/wound set blocked_on = PROXY_WAKING instead of clearing it; try_to_wake_up clears it at out:", true},
     {Feature::is_blocked, "is_blocked",
      "v7.2: peterz/queue \"sched/proxy: Switch proxy to use p->is_blocked\"",
-     "p->is_blocked replaces the PROXY_WAKING sentinel", false},
+     "p->is_blocked replaces the PROXY_WAKING sentinel: a woken donor has is_blocked set and blocked_on NULL", true},
     {Feature::ttwu_return_migration, "ttwu_return_migration",
      "v7.2: \"[PATCH v23 7/9] sched: Have try_to_wake_up() handle return-migration for PROXY_WAKING case\"",
-     "proxy_needs_return in ttwu_runnable dequeues a donor parked off its mask for a full wakeup", false},
+     "proxy_needs_return in ttwu_runnable dequeues a donor parked off its wake_cpu for a full wakeup", true},
     {Feature::blocked_donor, "blocked_donor",
      "v7.2: \"[PATCH v29 7/9] sched: Add blocked_donor link to task for smarter mutex handoffs\"",
-     "find_proxy_task records owner->blocked_donor; the unlock slowpath hands off to it", false},
+     "find_proxy_task records owner->blocked_donor; the unlock slowpath hands off to it", true},
     {Feature::unlock_preempt_guard, "unlock_preempt_guard",
      "PeterZ, \"Re: [PATCH v29 7/9]\" 2026-05-22: guard(preempt)() across __mutex_unlock_slowpath",
      "preemption disabled across the whole unlock slowpath", true},
+    {Feature::ttwu_any_is_blocked, "ttwu_any_is_blocked",
+     "alternative reading of v7.2 proxy_needs_return (sources: summaries only; cf. \"sched: Be more strict about p->is_blocked\")",
+     "try_to_wake_up returns or unblocks every is_blocked task it wakes, also one still blocked_on a mutex "
+     "(a stale wakeup); without it only a task whose blocked_on was cleared (v23's PROXY_WAKING test)", true},
 }};
 
 FeatureSet make(std::initializer_list<Feature> fs)
@@ -66,7 +70,7 @@ std::vector<BaselineInfo> all_baselines()
         {"v6.17", "v6.17: single-runqueue proxy execution", make({proxy_exec})},
         {"v7.1", "v7.1 (merged 2026-04-14): Simple Donor Migration, PROXY_WAKING",
          make({proxy_exec, proxy_migration, proxy_waking})},
-        {"v7.2", "v7.2: is_blocked, return migration in try_to_wake_up, blocked_donor handoff (not modelled yet)",
+        {"v7.2", "v7.2: is_blocked, return migration in try_to_wake_up, blocked_donor handoff (G2, partly unverified)",
          make({proxy_exec, proxy_migration, is_blocked, ttwu_return_migration, blocked_donor, unlock_preempt_guard})},
     };
 }
@@ -129,6 +133,8 @@ void validate_features(const FeatureSet& set, const SourceLoc& loc)
     needs(is_blocked, proxy_exec, "is_blocked is tested by the proxy paths of __schedule");
     needs(ttwu_return_migration, proxy_migration, "proxy_needs_return undoes proxy migration");
     needs(blocked_donor, proxy_exec, "blocked_donor is set by find_proxy_task");
+    needs(ttwu_any_is_blocked, is_blocked, "it is a reading of is_blocked");
+    needs(ttwu_any_is_blocked, ttwu_return_migration, "it is a reading of proxy_needs_return");
     if (set.has(is_blocked) && set.has(proxy_waking))
         throw Error(loc, "feature combination cannot be built: is_blocked replaces proxy_waking "
                          "(\"sched/proxy: Remove PROXY_WAKING\"); drop one of them");

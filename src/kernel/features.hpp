@@ -20,6 +20,7 @@ enum class Feature : uint8_t {
     ttwu_return_migration, // v7.2: proxy_needs_return in try_to_wake_up (not modelled yet)
     blocked_donor,         // v29 7/9: unlock hands off to blocked_donor (not modelled yet)
     unlock_preempt_guard,  // v29 resolution: no preemption in the unlock slowpath
+    ttwu_any_is_blocked,   // v7.2 reading: proxy_needs_return acts on every woken is_blocked task
     count_
 };
 

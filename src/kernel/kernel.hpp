@@ -31,6 +31,10 @@ struct Ctx {
     void done(const uint8_t* next) const { emit(step.pack(), next, log); }
 };
 
+// Narration: the text is only built when a trace is being described, never
+// during the search (string building was ~8% of the search's time).
+#define PXC_SAY(ctx, ...) ((ctx).narrating() ? (ctx).say(__VA_ARGS__) : void())
+
 // A writable copy of a state for one branch.
 struct Scratch {
     uint8_t buf[max_state_bytes];
@@ -57,6 +61,9 @@ void set_task_blocked_on(const Ctx& ctx, const Sys& s, int p, int m);
 void clear_task_blocked_on(const Ctx& ctx, const Sys& s, int p, int m /* -1: NULL */);
 void set_task_blocked_on_waking(const Ctx& ctx, const Sys& s, int p, int m /* -1: NULL */);
 bool task_is_blocked(const Ctx& ctx, const ConstSys& s, int p);
+// A woken donor that must be placed before it runs: G1 blocked_on ==
+// PROXY_WAKING, v7.2 is_blocked with blocked_on cleared.
+bool task_is_waking(const Ctx& ctx, const ConstSys& s, int p);
 
 // kernel/locking/mutex.c
 void mutex_lock(Ctx& ctx, Sys s, int cpu, int t);
@@ -65,6 +72,23 @@ void mutex_lock_spin(Ctx& ctx, Sys s, int cpu, int t);
 void mutex_unlock(Ctx& ctx, Sys s, int cpu, int t);
 void mutex_unlock_slowpath(Ctx& ctx, Sys s, int cpu, int t);
 void advance(const Ctx& ctx, const Sys& s, int t);   // the task's operation is complete
+void wake_up_q_done(const Ctx& ctx, const Sys& s, int t);   // the wake_q is empty: back to the caller
+
+// kernel/locking/ww_mutex.h
+bool ww_mutex_add_waiter(const Ctx& ctx, const Sys& s, int m, int t, bool with_ctx);   // true: -EDEADLK
+bool ww_mutex_check_kill(const Ctx& ctx, const Sys& s, int m, int t);                  // true: -EDEADLK
+void ww_mutex_check_waiters(const Ctx& ctx, const Sys& s, int m, int curr);
+void ww_mutex_lock_acquired(const Ctx& ctx, const Sys& s, int m, int t);
+bool ww_mutex_lock_ealready(const Ctx& ctx, const Sys& s, int m, int t);
+void ww_mutex_lock_edeadlk(const Ctx& ctx, const Sys& s, int m, int t);
+bool ww_backoff_next(const Ctx& ctx, const Sys& s, int t);
+void ww_mutex_set_context(Ctx& ctx, Sys s, int cpu, int t);
+void ww_check_waiters(Ctx& ctx, Sys s, int cpu, int t);
+void ww_mutex_unlock(Ctx& ctx, Sys s, int cpu, int t);
+void ww_acquire_init(Ctx& ctx, Sys s, int cpu, int t);
+void ww_acquire_done(Ctx& ctx, Sys s, int cpu, int t);
+void ww_acquire_fini(Ctx& ctx, Sys s, int cpu, int t);
+void barrier_wait(Ctx& ctx, Sys s, int cpu, int t);
 
 // kernel/sched/core.c: wakeups
 void wake_q_add(const Ctx& ctx, const Sys& s, int head, int p);
@@ -88,5 +112,14 @@ struct FptResult {
     int task = NO_TASK;
 };
 FptResult find_proxy_task(const Ctx& ctx, const Sys& s, int cpu, int donor);
+FptResult find_proxy_task_is_blocked(const Ctx& ctx, const Sys& s, int cpu, int donor);   // v7.2
+void proxy_resched_idle(const Ctx& ctx, const Sys& s, int cpu);
+FptResult proxy_migrate_task(const Ctx& ctx, const Sys& s, int cpu, int p, int target);
+std::string chain_text(const Ctx& ctx, const ConstSys& s, int donor, int until);
+bool revisits(const Ctx& ctx, const Sys& s, int cpu, int p, uint32_t& visited);
+
+// The model's own counters (not part of the state): steps of interest seen
+// during the search, for the statistics.
+void count_event(const Ctx& ctx, Model::Event e);
 
 }  // namespace pxc::kernel

@@ -2,28 +2,21 @@
 // the enabled steps of a state, CPU by CPU.
 #include "kernel/model.hpp"
 
+#include <algorithm>
+
 #include "kernel/kernel.hpp"
 
 namespace pxc::kernel {
 
 Model::Model(const Scenario& scenario, FeatureSet features)
     : scenario_(scenario), features_(features),
-      layout_(scenario.cpus, int(scenario.tasks.size()), int(scenario.locks.size()))
+      layout_(scenario.cpus, int(scenario.tasks.size()), int(scenario.locks.size()),
+              std::ranges::any_of(scenario.locks, [](const LockDecl& l) { return l.type == LockType::ww_mutex; }),
+              features.has(Feature::is_blocked) || features.has(Feature::blocked_donor))
 {
     validate_features(features_, scenario_.at(scenario_.features_line));
-    for (const LockDecl& lock : scenario_.locks)
-        if (lock.type == LockType::ww_mutex)
-            throw Error(scenario_.at(lock.line), "lock '" + lock.name +
-                                                     "': ww_mutex is not modelled yet; the model refuses the scenario "
-                                                     "rather than treating it as a plain mutex");
-    for (const TaskDecl& task : scenario_.tasks) {
-        for (const Op& op : task.program)
-            if (op.kind == OpKind::ww_acquire_init || op.kind == OpKind::ww_acquire_done ||
-                op.kind == OpKind::ww_acquire_fini)
-                throw Error(scenario_.at(op.line), "task '" + task.name + "': '" + op.text +
-                                                       "' needs ww_mutex acquire contexts, not modelled yet");
-        programs_.emplace_back(task);
-    }
+    for (const TaskDecl& task : scenario_.tasks)
+        programs_.emplace_back(task, scenario_.locks);
     if (layout_.size > max_state_bytes)
         throw Error(scenario_.at(0), "scenario too large for the state layout");
 }
@@ -50,6 +43,8 @@ void Model::initial_state(uint8_t* out) const
         auto lock = s.lock(m);
         lock.owner() = NO_TASK;
         lock.flags() = 0;
+        if (layout_.ww)
+            lock.ww_ctx() = NO_TASK;
         std::memset(lock.wait_list(), NO_TASK, size_t(layout_.ntasks));
     }
     for (int c = 0; c < layout_.ncpus; ++c) {
@@ -71,25 +66,44 @@ void task_step(Ctx& ctx, const Sys& s, int cpu, int t)
 {
     const Model& m = ctx.m;
     auto task = s.task(t);
-    StepKind kind;
+    StepKind kind = StepKind::do_exit;
     StepFn fn = nullptr;
     bool preemptible = false;
     switch (task.pc()) {
     case OP_START: {
         preemptible = true;
-        if (task.pc_op() >= m.program(t).size()) {
-            kind = StepKind::do_exit, fn = do_exit;
-            break;
-        }
-        switch (m.program(t).ops[task.pc_op()].kind) {
+        const CurrentOp op = m.current_op(s.bytes, t);
+        switch (op.kind) {
         case OpKind::lock: kind = StepKind::mutex_lock, fn = mutex_lock; break;
-        case OpKind::unlock: kind = StepKind::mutex_unlock, fn = mutex_unlock; break;
+        case OpKind::unlock:
+            // ww_mutex_unlock(): __ww_mutex_unlock() first when ww->ctx is set
+            if (s.l->ww && s.lock(op.lock).ww_ctx() != NO_TASK)
+                kind = StepKind::ww_mutex_unlock, fn = ww_mutex_unlock;
+            else
+                kind = StepKind::mutex_unlock, fn = mutex_unlock;
+            break;
         case OpKind::yield: kind = StepKind::sched_yield, fn = sched_yield; break;
         case OpKind::set_affinity: kind = StepKind::set_affinity, fn = set_affinity; break;
-        default: return;   // refused at load time
+        case OpKind::ww_acquire_init: kind = StepKind::ww_acquire_init, fn = ww_acquire_init; break;
+        case OpKind::ww_acquire_done: kind = StepKind::ww_acquire_done, fn = ww_acquire_done; break;
+        case OpKind::ww_acquire_fini: kind = StepKind::ww_acquire_fini, fn = ww_acquire_fini; break;
+        case OpKind::barrier: kind = StepKind::barrier, fn = barrier_wait; break;
+        case OpKind::repeat: kind = StepKind::do_exit, fn = do_exit; break;   // past the end
         }
         break;
     }
+    case WW_SET_CONTEXT:
+        preemptible = true;
+        kind = StepKind::ww_mutex_set_context, fn = ww_mutex_set_context;
+        break;
+    case WW_CHECK_WAITERS:
+        preemptible = true;
+        kind = StepKind::ww_check_waiters, fn = ww_check_waiters;
+        break;
+    case WW_UNLOCK_MUTEX:
+        preemptible = true;
+        kind = StepKind::mutex_unlock, fn = mutex_unlock;
+        break;
     case LOCK_SCHEDULE:
         kind = StepKind::schedule;
         fn = [](Ctx& c, Sys st, int cpu_, int t_) {
@@ -99,6 +113,10 @@ void task_step(Ctx& ctx, const Sys& s, int cpu, int t)
         break;
     case LOCK_WOKEN: kind = StepKind::mutex_lock_woken, fn = mutex_lock_woken; break;
     case LOCK_SPIN: kind = StepKind::mutex_lock_spin, fn = mutex_lock_spin; break;
+    case UNLOCK_CAS:
+        preemptible = !m.has(Feature::unlock_preempt_guard);
+        kind = StepKind::mutex_unlock, fn = mutex_unlock;
+        break;
     case UNLOCK_WAIT_LOCK:
         preemptible = !m.has(Feature::unlock_preempt_guard);
         kind = StepKind::mutex_unlock_slowpath, fn = mutex_unlock_slowpath;
@@ -134,6 +152,12 @@ StepKind sched_step_kind(uint8_t sched)
 
 }  // namespace
 
+void count_event(const Ctx& ctx, Model::Event e)
+{
+    if (!ctx.narrating())
+        ctx.m.events_[e].v.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Model::successors(const uint8_t* bytes, Emit emit, bool narrate) const
 {
     std::string log;
@@ -159,6 +183,16 @@ void Model::successors(const uint8_t* bytes, Emit emit, bool narrate) const
         }
         log.clear();
     }
+}
+
+explorer::StepCost Model::step_cost(Label l, const uint8_t* before, const uint8_t* after) const
+{
+    explorer::StepCost cost;
+    cost.major = Step::unpack(l).kind == StepKind::preempt;
+    const ConstSys a = view(before), b = view(after);
+    for (int c = 0; c < layout_.ncpus && !cost.minor; ++c)
+        cost.minor = a.cpu(c).curr() != b.cpu(c).curr();
+    return cost;
 }
 
 std::string Model::task_name(int t) const
@@ -195,10 +229,43 @@ std::string Model::cpumask_name(uint8_t mask)
     return out + "}";
 }
 
+CurrentOp Model::current_op(const uint8_t* bytes, int t) const
+{
+    auto task = view(bytes).task(t);
+    if (layout_.ww && task.backoff() != BO_NONE)
+        return {task.backoff() == BO_UNLOCK ? OpKind::unlock : OpKind::lock, task.backoff_lock(), true};
+    const Program& prog = program(t);
+    if (task.pc_op() >= prog.size())
+        return {};
+    const Op& op = prog.ops[task.pc_op()];
+    return {op.kind, op.lock, prog.uses_ctx[task.pc_op()] != 0};
+}
+
+int Model::waits_for(const uint8_t* bytes, int t) const
+{
+    const uint8_t pc = view(bytes).task(t).pc();
+    const CurrentOp op = current_op(bytes, t);
+    if (op.kind != OpKind::lock)
+        return -1;
+    if (pc == LOCK_SCHEDULE || pc == LOCK_WOKEN || pc == LOCK_SPIN)
+        return op.lock;
+    // a queued waiter running the die/wound wake_q before it sleeps
+    const bool waking_others = pc == WAKE_UP_Q || pc == TTWU_ACTIVATE || pc == TTWU_OUT;
+    return waking_others && view(bytes).lock(op.lock).has_waiter(t) ? op.lock : -1;
+}
+
+// A ww_mutex the program takes in its acquire context (before or by the
+// current operation) is held while ctx->acquired counts it
+// (ww_mutex_lock_acquired() .. __ww_mutex_unlock()); that also covers the
+// back-off and a lock given up after -EDEADLK.
 bool Model::holds(const uint8_t* bytes, int t, int m) const
 {
     auto task = view(bytes).task(t);
     const Program& prog = program(t);
+    const int pc_op = task.pc_op();
+    if (layout_.ww && pc_op < prog.size() &&
+        ((prog.ctx_held_before[size_t(pc_op)] | prog.ctx_held_before[size_t(pc_op) + 1]) & (1u << m)))
+        return task.ww_acquired() & (1u << m);
     if (!(prog.held_before[task.pc_op()] & (1u << m)))
         return false;
     // an unlock past its release cmpxchg no longer holds the lock

@@ -1,10 +1,12 @@
 // The proxy-execution kernel model as an explorer Model: a scenario plus a
 // feature set, its state layout, and the enabled atomic steps of a state.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "explorer/cost.hpp"
 #include "explorer/state_store.hpp"
 #include "kernel/features.hpp"
 #include "kernel/program.hpp"
@@ -27,6 +29,14 @@ struct Emit {
 
 inline constexpr size_t max_state_bytes = 256;
 
+// The operation a task is executing: its program's, or during a ww_mutex
+// back-off the unlock / lock the back-off does (kernel-protocol.md 3.4).
+struct CurrentOp {
+    OpKind kind = OpKind::repeat;   // repeat: past the end of the program
+    int lock = -1;
+    bool ctx = false;               // a ww_mutex lock/unlock inside the task's acquire context
+};
+
 class Model {
 public:
     // Throws Error when the scenario needs something the model cannot do yet.
@@ -46,6 +56,12 @@ public:
     // As for_each_successor, with the kernel-words narration of each step.
     void successors(const uint8_t* s, Emit emit, bool narrate) const;
 
+    // What makes a race harder to follow, the one definition: a preemption
+    // (the preempt step, __schedule(SM_PREEMPT)) weighs more than a context
+    // switch (a step that changes some rq->curr). Among the shortest
+    // counterexamples, check prints the one with the fewest of each.
+    explorer::StepCost step_cost(Label l, const uint8_t* before, const uint8_t* after) const;
+
     const Layout& layout() const { return layout_; }
     const Scenario& scenario() const { return scenario_; }
     FeatureSet features() const { return features_; }
@@ -64,10 +80,32 @@ public:
     // holds(t, m): t's program is between the end of `lock m` and the start
     // of `unlock m` (the owner word may lag behind during handoff).
     bool holds(const uint8_t* s, int t, int m) const;
+    CurrentOp current_op(const uint8_t* s, int t) const;
+    // The lock a task sleeps for inside __mutex_lock_common(), or -1.
+    int waits_for(const uint8_t* s, int t) const;
 
     ConstSys view(const uint8_t* s) const { return {&layout_, s}; }
 
+    // Explored transitions of interest, counted during the search (not state):
+    //  wasted_wakeup  a woken mutex waiter finds the lock taken and sleeps again
+    //  donor_race_a   v29 7/9 race (A): the unlock forced a handoff for a
+    //                 blocked_donor that was reset meanwhile (falls back to the first waiter)
+    //  donor_race_b   race (B): the unlock released the lock, then wakes a
+    //                 blocked_donor set meanwhile, with no handoff
+    enum Event { wasted_wakeup, donor_race_a, donor_race_b, event_count_ };
+    uint64_t events(Event e) const { return events_[e].v.load(std::memory_order_relaxed); }
+    uint64_t wasted_wakeups() const { return events(wasted_wakeup); }
+
 private:
+    // Copies of the model start from the same counts.
+    struct Counter {
+        std::atomic<uint64_t> v{0};
+        Counter() = default;
+        Counter(const Counter& o) : v(o.v.load()) {}
+        Counter& operator=(const Counter& o) { return v = o.v.load(), *this; }
+    };
+    friend void count_event(const struct Ctx& ctx, Event e);
+    mutable Counter events_[event_count_];
     Scenario scenario_;
     FeatureSet features_;
     Layout layout_;

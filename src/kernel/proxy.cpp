@@ -22,27 +22,29 @@
 
 namespace pxc::kernel {
 
-namespace {
-
 // proxy_resched_idle(): rq->donor = rq->idle before the rq lock is dropped.
 void proxy_resched_idle(const Ctx& ctx, const Sys& s, int cpu)
 {
     s.cpu(cpu).donor() = IDLE;
-    ctx.say("proxy_resched_idle(CPU" + std::to_string(cpu) + ")");
+    PXC_SAY(ctx, "proxy_resched_idle(CPU" + std::to_string(cpu) + ")");
 }
+
+namespace {
 
 // __proxy_deactivate(): block the donor unless it was woken meanwhile.
 bool proxy_deactivate(const Ctx& ctx, const Sys& s, int cpu, int donor)
 {
     if (s.task(donor).state() == TASK_RUNNING) {
-        ctx.say("proxy_deactivate(" + ctx.name(donor) + ") fails: TASK_RUNNING");
+        PXC_SAY(ctx, "proxy_deactivate(" + ctx.name(donor) + ") fails: TASK_RUNNING");
         return false;
     }
     proxy_resched_idle(ctx, s, cpu);
     s.task(donor).on_rq() = NOT_ON_RQ;   // try_to_block_task(..., should_block = true)
-    ctx.say("proxy_deactivate(" + ctx.name(donor) + "): dequeued");
+    PXC_SAY(ctx, "proxy_deactivate(" + ctx.name(donor) + "): dequeued");
     return true;
 }
+
+}  // namespace
 
 // proxy_migrate_task() first half [rq->lock]: p leaves this rq for the
 // owner's CPU, ignoring its mask; proxy_set_task_cpu() keeps wake_cpu.
@@ -54,7 +56,7 @@ FptResult proxy_migrate_task(const Ctx& ctx, const Sys& s, int cpu, int p, int t
     auto task = s.task(p);
     task.on_rq() = TASK_ON_RQ_MIGRATING;   // deactivate_task()
     task.cpu() = uint8_t(target);          // proxy_set_task_cpu(): wake_cpu kept
-    ctx.say("proxy_migrate_task(" + ctx.name(p) + " -> CPU" + std::to_string(target) + ")");
+    PXC_SAY(ctx, "proxy_migrate_task(" + ctx.name(p) + " -> CPU" + std::to_string(target) + ")");
     auto rq = s.cpu(cpu);
     rq.sched() = SCHED_MIGRATE_ATTACH;
     rq.arg_task() = uint8_t(p);
@@ -62,15 +64,19 @@ FptResult proxy_migrate_task(const Ctx& ctx, const Sys& s, int cpu, int p, int t
     return {FptKind::deferred};
 }
 
+namespace {
+
 // proxy_force_return() up to dropping the rq lock; the rest is a CPU step.
 FptResult proxy_force_return(const Ctx& ctx, const Sys& s, int cpu, int p)
 {
-    ctx.say("proxy_force_return(" + ctx.name(p) + ")");
+    PXC_SAY(ctx, "proxy_force_return(" + ctx.name(p) + ")");
     auto rq = s.cpu(cpu);
     rq.sched() = SCHED_FORCE_RETURN;
     rq.arg_task() = uint8_t(p);
     return {FptKind::deferred};
 }
+
+}  // namespace
 
 std::string chain_text(const Ctx& ctx, const ConstSys& s, int donor, int until)
 {
@@ -88,7 +94,19 @@ std::string chain_text(const Ctx& ctx, const ConstSys& s, int donor, int until)
     return out;
 }
 
-}  // namespace
+// The walk comes back to p: the kernel loops forever with the rq lock held;
+// the model leaves the CPU stuck (find_proxy_task_terminates reports it).
+bool revisits(const Ctx& ctx, const Sys& s, int cpu, int p, uint32_t& visited)
+{
+    if (!(visited & (1u << p))) {
+        visited |= 1u << p;
+        return false;
+    }
+    PXC_SAY(ctx, "find_proxy_task: blocked_on cycle " + chain_text(ctx, as_const(s), p, p) +
+                     ", loops forever with CPU" + std::to_string(cpu) + "'s rq lock held");
+    s.cpu(cpu).sched() = SCHED_STUCK;
+    return true;
+}
 
 FptResult find_proxy_task(const Ctx& ctx, const Sys& s, int cpu, int donor)
 {
@@ -102,23 +120,18 @@ FptResult find_proxy_task(const Ctx& ctx, const Sys& s, int cpu, int donor)
     const int curr = s.cpu(cpu).curr();
 
     for (; task_is_blocked(ctx, as_const(s), p); p = owner) {
-        if (visited & (1u << p)) {
-            ctx.say("find_proxy_task: blocked_on cycle " + chain_text(ctx, as_const(s), p, p) +
-                    ", loops forever with CPU" + std::to_string(cpu) + "'s rq lock held");
-            s.cpu(cpu).sched() = SCHED_STUCK;
+        if (revisits(ctx, s, cpu, p, visited))
             return {FptKind::stuck};
-        }
-        visited |= 1u << p;
         const uint8_t mutex = s.task(p).blocked_on();
         if (mutex == PROXY_WAKING) {
             if (!migration)   // the PROXY_WAKING commit: let ttwu complete
                 return proxy_resched_idle(ctx, s, cpu), FptResult{FptKind::idle};
             if (p == curr) {
                 clear_task_blocked_on(ctx, s, p, -1);
-                ctx.say("find_proxy_task: " + ctx.name(p) + " is PROXY_WAKING and rq->curr: run it");
+                PXC_SAY(ctx, "find_proxy_task: " + ctx.name(p) + " is PROXY_WAKING and rq->curr: run it");
                 return {FptKind::run, p};
             }
-            ctx.say("find_proxy_task: " + ctx.name(p) + " is PROXY_WAKING");
+            PXC_SAY(ctx, "find_proxy_task: " + ctx.name(p) + " is PROXY_WAKING");
             action = NEEDS_RETURN;
             break;
         }
@@ -129,17 +142,17 @@ FptResult find_proxy_task(const Ctx& ctx, const Sys& s, int cpu, int donor)
         owner = s.lock(m).owner();
         if (owner == NO_TASK) {
             if (!migration || p == curr) {
-                ctx.say("find_proxy_task: " + ctx.lname(m) + " has no owner: run " + ctx.name(p));
+                PXC_SAY(ctx, "find_proxy_task: " + ctx.lname(m) + " has no owner: run " + ctx.name(p));
                 clear_task_blocked_on(ctx, s, p, migration ? -1 : m);
                 return {FptKind::run, p};
             }
-            ctx.say("find_proxy_task: " + ctx.lname(m) + " has no owner");
+            PXC_SAY(ctx, "find_proxy_task: " + ctx.lname(m) + " has no owner");
             action = NEEDS_RETURN;
             break;
         }
         auto o = s.task(owner);
         if (o.on_rq() == NOT_ON_RQ) {
-            ctx.say("find_proxy_task: owner " + ctx.name(owner) + " of " + ctx.lname(m) + " is sleeping");
+            PXC_SAY(ctx, "find_proxy_task: owner " + ctx.name(owner) + " of " + ctx.lname(m) + " is sleeping");
             if (!migration) {
                 if (!proxy_deactivate(ctx, s, cpu, donor))
                     clear_task_blocked_on(ctx, s, donor, -1);   // "set donor as unblocked"
@@ -152,7 +165,7 @@ FptResult find_proxy_task(const Ctx& ctx, const Sys& s, int cpu, int donor)
         }
         owner_cpu = o.cpu();
         if (owner_cpu != cpu) {
-            ctx.say("find_proxy_task: owner " + ctx.name(owner) + " of " + ctx.lname(m) + " is on CPU" +
+            PXC_SAY(ctx, "find_proxy_task: owner " + ctx.name(owner) + " of " + ctx.lname(m) + " is on CPU" +
                     std::to_string(owner_cpu));
             if (!migration) {   // "XXX Don't handle migrations yet"
                 if (!proxy_deactivate(ctx, s, cpu, donor))
@@ -165,14 +178,18 @@ FptResult find_proxy_task(const Ctx& ctx, const Sys& s, int cpu, int donor)
             break;
         }
         if (o.on_rq() == TASK_ON_RQ_MIGRATING) {
-            ctx.say("find_proxy_task: owner " + ctx.name(owner) + " is migrating here");
+            PXC_SAY(ctx, "find_proxy_task: owner " + ctx.name(owner) + " is migrating here");
             return proxy_resched_idle(ctx, s, cpu), FptResult{FptKind::idle};
         }
         if (owner == p) {   // unlock -> ttwu_runnable in flight on p
-            ctx.say("find_proxy_task: " + ctx.name(p) + " owns the mutex it waits for");
+            PXC_SAY(ctx, "find_proxy_task: " + ctx.name(p) + " owns the mutex it waits for");
             return proxy_resched_idle(ctx, s, cpu), FptResult{FptKind::idle};
         }
-        ctx.say("find_proxy_task: " + ctx.name(p) + " -> " + ctx.lname(m) + " -> " + ctx.name(owner));
+        if (ctx.has(Feature::blocked_donor) && o.blocked_donor() != p) {   // v29 7/9
+            o.set_blocked_donor(p);
+            PXC_SAY(ctx, ctx.name(owner) + ".blocked_donor = " + ctx.name(p));
+        }
+        PXC_SAY(ctx, "find_proxy_task: " + ctx.name(p) + " -> " + ctx.lname(m) + " -> " + ctx.name(owner));
     }
 
     switch (action) {

@@ -18,7 +18,7 @@ namespace pxc {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, OpKind>, 8> op_names{{
+constexpr std::array<std::pair<std::string_view, OpKind>, 9> op_names{{
     {"lock", OpKind::lock},
     {"unlock", OpKind::unlock},
     {"ww_acquire_init", OpKind::ww_acquire_init},
@@ -27,6 +27,7 @@ constexpr std::array<std::pair<std::string_view, OpKind>, 8> op_names{{
     {"set_affinity", OpKind::set_affinity},
     {"yield", OpKind::yield},
     {"repeat", OpKind::repeat},
+    {"barrier", OpKind::barrier},
 }};
 
 std::string_view trim(std::string_view s)
@@ -231,7 +232,7 @@ private:
 
     TaskDecl task(const toml::table& t)
     {
-        only_keys(t, {"name", "affinity", "cpu", "program"}, " in [[task]]");
+        only_keys(t, {"name", "affinity", "cpu", "program", "backoff"}, " in [[task]]");
         TaskDecl task;
         task.name = name(t, " in [[task]]");
         task.line = line(t);
@@ -251,6 +252,18 @@ private:
                 throw Error(at(*n), "cpu " + std::to_string(task.cpu) + " is not in the affinity of task " + task.name);
         }
 
+        if (auto* n = t.get("backoff")) {
+            const std::string b = n->is_boolean() ? (n->value_or(true) ? "retry" : "none") : n->value_or(std::string());
+            if (b == "retry")
+                task.backoff = Backoff::retry;
+            else if (b == "none")
+                task.backoff = Backoff::none;
+            else if (b == "once")
+                task.backoff = Backoff::once;
+            else
+                throw Error(at(*n), "backoff must be \"retry\" (true), \"none\" (false) or \"once\"");
+        }
+
         const toml::node& prog = required(t, "program", " for task " + task.name);
         const toml::array& ops = array(prog, "program");
         if (ops.empty() || ops.size() > static_cast<size_t>(max_program))
@@ -261,6 +274,9 @@ private:
             task.program.push_back(op(e, line(prog)));
         }
         check_program(task);
+        const auto barriers = std::ranges::count(task.program, OpKind::barrier, &Op::kind);
+        if (barriers > 1 || (barriers && task.program.back().kind == OpKind::repeat))
+            throw Error(at(prog), "a program may have one barrier, and not together with repeat");
         return task;
     }
 
@@ -319,36 +335,60 @@ private:
 
     // Locks are taken and released in program order, never recursively, and
     // all of them are released (and any acquire context finished) before
-    // the program ends or repeats.
+    // the program ends or repeats. Inside an acquire context a ww_mutex may
+    // be locked again (ww_mutex_lock returns -EALREADY), all its ww_mutexes
+    // share one ww_class, and ww_acquire_fini comes after their unlocks.
     void check_program(const TaskDecl& task) const
     {
         const std::string who = "task " + task.name;
-        uint32_t held = 0;
+        uint32_t held = 0, ctx_held = 0;
         bool in_ctx = false;
+        WwClass ctx_class = WwClass::none;
+        int ctx_class_lock = -1;
         for (const Op& op : task.program) {
             const SourceLoc loc = s_.at(op.line);
             const uint32_t bit = op.lock >= 0 ? 1u << op.lock : 0;
             const std::string lock = op.lock >= 0 ? s_.locks[op.lock].name : "";
+            const bool ww = op.lock >= 0 && s_.locks[op.lock].type == LockType::ww_mutex;
             switch (op.kind) {
             case OpKind::lock:
-                if (held & bit)
+                if (ww && in_ctx) {
+                    const WwClass cls = s_.locks[op.lock].ww_class;
+                    if (ctx_class != WwClass::none && cls != ctx_class)
+                        throw Error(loc, who + " locks " + lock + " (" + ww_class_name(cls) +
+                                             ") in an acquire context of class " + ww_class_name(ctx_class) +
+                                             " (first used with " + s_.locks[ctx_class_lock].name +
+                                             "); ww_mutex_lock_acquired() warns on mixed classes");
+                    ctx_class = cls;
+                    ctx_class_lock = op.lock;
+                    if (ctx_held & bit)
+                        break;   // -EALREADY: test_aa
+                    ctx_held |= bit;
+                } else if (held & bit) {
                     throw Error(loc, who + " locks " + lock + " while holding it (recursive locking)");
+                }
                 held |= bit;
                 break;
             case OpKind::unlock:
                 if (!(held & bit))
                     throw Error(loc, who + " unlocks " + lock + ", which it does not hold");
                 held &= ~bit;
+                ctx_held &= ~bit;
                 break;
             case OpKind::ww_acquire_init:
                 if (in_ctx)
                     throw Error(loc, who + ": ww_acquire_init inside an acquire context");
                 in_ctx = true;
+                ctx_class = WwClass::none;
                 break;
             case OpKind::ww_acquire_done:
             case OpKind::ww_acquire_fini:
                 if (!in_ctx)
                     throw Error(loc, who + ": " + op.text + " without ww_acquire_init");
+                if (op.kind == OpKind::ww_acquire_fini && ctx_held)
+                    throw Error(loc, who + ": ww_acquire_fini while still holding " +
+                                         s_.locks[std::countr_zero(ctx_held)].name +
+                                         " (ctx->acquired != 0; unlock the context's locks first)");
                 in_ctx = op.kind == OpKind::ww_acquire_done;
                 break;
             default:
@@ -363,13 +403,25 @@ private:
             throw Error(s_.at(task.line), ends + " inside an acquire context (no ww_acquire_fini)");
     }
 
+    static const char* ww_class_name(WwClass c) { return c == WwClass::wait_die ? "wait_die" : "wound_wait"; }
+
     Expect expect(const toml::table& t) const
     {
-        only_keys(t, {"features", "holds", "violated", "counterexample"}, " in [[expect]]");
+        only_keys(t, {"baseline", "features", "holds", "violated", "counterexample"}, " in [[expect]]");
         Expect e;
         e.line = line(t);
-        if (auto* n = t.get("features"))
-            e.features = feature_edits(*n);
+        if (auto* n = t.get("baseline")) {
+            // another baseline: the edits that turn the file's feature set into it
+            const FeatureSet from = s_.feature_set();
+            const FeatureSet to = baseline_features(string(*n, "baseline"), at(*n));
+            for (const FeatureInfo& info : all_features())
+                if (from.has(info.flag) != to.has(info.flag))
+                    e.features.push_back((to.has(info.flag) ? "+" : "-") + std::string(info.name));
+        }
+        if (auto* n = t.get("features")) {
+            std::vector<std::string> more = feature_edits(*n);
+            e.features.insert(e.features.end(), more.begin(), more.end());
+        }
         if (auto* n = t.get("holds"))
             e.holds = strings(*n, "holds");
         if (auto* n = t.get("violated"))

@@ -35,6 +35,7 @@ enum class OpKind : uint8_t {
     set_affinity,     // set_cpus_allowed_ptr(current, cpus)
     yield,            // sched_yield
     repeat,           // start the program again
+    barrier,          // the test's completions: wait until every task with a barrier reached it
 };
 
 struct Op {
@@ -45,11 +46,17 @@ struct Op {
     int line = 0;
 };
 
+enum class Backoff : uint8_t { retry, none, once };
+
 struct TaskDecl {
     std::string name;
     uint32_t affinity = 0;  // CPU bit mask
     int cpu = 0;            // where it starts (queued there)
     std::vector<Op> program;
+    // On -EDEADLK: retry (back off until it succeeds, stress_inorder_work),
+    // none (go on without the lock: test_abba without resolve), or once
+    // (back off once; an -EDEADLK while relocking is kept: test_cycle_work).
+    Backoff backoff = Backoff::retry;
     int line = 0;
 };
 

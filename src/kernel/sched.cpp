@@ -29,7 +29,7 @@ void switch_to(const Ctx& ctx, const Sys& s, int cpu, int next)
 {
     auto rq = s.cpu(cpu);
     if (rq.curr() != next)
-        ctx.say("CPU" + std::to_string(cpu) + " switches to " + ctx.name(next) +
+        PXC_SAY(ctx, "CPU" + std::to_string(cpu) + " switches to " + ctx.name(next) +
                 (next != IDLE && rq.donor() != next ? " (proxy for " + ctx.name(rq.donor()) + ")" : ""));
     rq.curr() = uint8_t(next);
 }
@@ -51,12 +51,18 @@ void pick_again(Ctx& ctx, const Sys& s, int cpu)
         Sys n = next.sys;
         ctx.step.add_pick(t);
         n.cpu(cpu).donor() = uint8_t(t);   // rq_set_donor(rq, next)
-        ctx.say("pick_next_task = " + ctx.name(t));
+        PXC_SAY(ctx, "pick_next_task = " + ctx.name(t));
         if (!task_is_blocked(ctx, as_const(n), t)) {
+            // v29 7/9: picked to run as itself, nobody boosts it any more
+            if (ctx.has(Feature::blocked_donor) && n.task(t).blocked_donor() != NO_TASK) {
+                n.task(t).set_blocked_donor(NO_TASK);
+                PXC_SAY(ctx, ctx.name(t) + ".blocked_donor = NULL");
+            }
             switch_to(ctx, n, cpu, t);
             ctx.done(next.buf);
         } else {
-            const FptResult r = find_proxy_task(ctx, n, cpu, t);
+            const FptResult r = ctx.has(Feature::is_blocked) ? find_proxy_task_is_blocked(ctx, n, cpu, t)
+                                                             : find_proxy_task(ctx, n, cpu, t);
             switch (r.kind) {
             case FptKind::run:
                 switch_to(ctx, n, cpu, r.task);
@@ -96,12 +102,17 @@ void schedule(Ctx& ctx, const Sys& s, int cpu, bool preempt)
     const int prev = s.cpu(cpu).curr();
     if (prev != IDLE && !preempt && s.task(prev).state() != TASK_RUNNING) {
         auto task = s.task(prev);
-        if (task_is_blocked(ctx, as_const(s), prev)) {
-            ctx.say(ctx.name(prev) + " stays queued as a donor (blocked_on " +
+        if (ctx.has(Feature::is_blocked) && is_mutex(task.blocked_on())) {
+            // v7.2: is_blocked records "should have blocked" (set here, under the rq lock)
+            task.set_is_blocked(true);
+            PXC_SAY(ctx, ctx.name(prev) + " stays queued as a donor: is_blocked = 1 (blocked_on " +
+                    ctx.m.blocked_on_name(task.blocked_on()) + ")");
+        } else if (!ctx.has(Feature::is_blocked) && task_is_blocked(ctx, as_const(s), prev)) {
+            PXC_SAY(ctx, ctx.name(prev) + " stays queued as a donor (blocked_on " +
                     ctx.m.blocked_on_name(task.blocked_on()) + ")");
         } else if (task.on_rq() == TASK_ON_RQ_QUEUED && task.cpu() == cpu) {
             task.on_rq() = NOT_ON_RQ;   // block_task(): DEQUEUE_SLEEP
-            ctx.say("try_to_block_task(" + ctx.name(prev) + "): dequeued");
+            PXC_SAY(ctx, "try_to_block_task(" + ctx.name(prev) + "): dequeued");
         }
     }
     pick_again(ctx, s, cpu);
@@ -119,7 +130,7 @@ void sched_continue(Ctx& ctx, Sys s, int cpu)
         // attach_one_task() [target rq->lock]: activate_task, wakeup_preempt
         const int target = rq.arg_cpu();
         s.task(p).on_rq() = TASK_ON_RQ_QUEUED;
-        ctx.say("activate_task(" + ctx.name(p) + ") on CPU" + std::to_string(target));
+        PXC_SAY(ctx, "activate_task(" + ctx.name(p) + ") on CPU" + std::to_string(target));
         rq.sched() = SCHED_PICK_AGAIN;
         rq.arg_task() = NO_TASK;
         rq.arg_cpu() = NO_TASK;
@@ -137,7 +148,7 @@ void sched_continue(Ctx& ctx, Sys s, int cpu)
         if (s.pi_locked(p) || task.on_rq() == TASK_ON_RQ_MIGRATING)
             return;
         if (task.cpu() != cpu || task.on_rq() != TASK_ON_RQ_QUEUED) {
-            ctx.say(ctx.name(p) + " moved or was dequeued meanwhile: someone else handles it");
+            PXC_SAY(ctx, ctx.name(p) + " moved or was dequeued meanwhile: someone else handles it");
         } else if (s.running_on(p) >= 0) {
             warn(ctx, s, W_A10_FORCE_RETURN_CURR, "proxy_force_return(" + ctx.name(p) + "): task is current on CPU" +
                                                       std::to_string(s.running_on(p)));
@@ -152,7 +163,7 @@ void sched_continue(Ctx& ctx, Sys s, int cpu)
                 Scratch next(*s.l, s.bytes);
                 Sys n = next.sys;
                 ctx.step.arg = uint8_t(c);
-                ctx.say("select_task_rq(" + ctx.name(p) + ") = CPU" + std::to_string(c));
+                PXC_SAY(ctx, "select_task_rq(" + ctx.name(p) + ") = CPU" + std::to_string(c));
                 n.task(p).cpu() = uint8_t(c);   // set_task_cpu()
                 n.task(p).wake_cpu() = uint8_t(c);
                 clear_task_blocked_on(ctx, n, p, -1);
@@ -199,9 +210,26 @@ void set_affinity(Ctx& ctx, Sys s, int cpu, int t)
         ctx.step.arg = uint8_t(c);
         next.sys.task(t).cpu() = uint8_t(c);   // move_queued_task()
         next.sys.task(t).wake_cpu() = uint8_t(c);
-        ctx.say("migration stopper moves " + ctx.name(t) + " to CPU" + std::to_string(c));
+        PXC_SAY(ctx, "migration stopper moves " + ctx.name(t) + " to CPU" + std::to_string(c));
         schedule(ctx, next.sys, cpu, true);
     }
+}
+
+// The scenario's barrier stands for the completions of test-ww_mutex.c
+// (complete() / wait_for_completion()): a task waits, preemptible, until
+// every task whose program has a barrier has reached it.
+void barrier_wait(Ctx& ctx, Sys s, int cpu, int t)
+{
+    (void)cpu;
+    for (int u = 0; u < s.l->ntasks; ++u) {
+        const Program& prog = ctx.m.program(u);
+        for (int i = 0; i < prog.size(); ++i)
+            if (prog.ops[size_t(i)].kind == OpKind::barrier && s.task(u).pc_op() < i && s.task(u).pc() != EXITED)
+                return;   // not yet: keeps waiting
+    }
+    PXC_SAY(ctx, "every task reached the barrier");
+    advance(ctx, s, t);
+    ctx.done(s.bytes);
 }
 
 // do_exit(): TASK_DEAD, then __schedule() dequeues it for good.

@@ -2,13 +2,14 @@
 
 namespace pxc::kernel {
 
-Layout::Layout(int cpus, int tasks, int locks) : ncpus(cpus), ntasks(tasks), nlocks(locks)
+Layout::Layout(int cpus, int tasks, int locks, bool with_ww, bool with_g2)
+    : ncpus(cpus), ntasks(tasks), nlocks(locks), ww(with_ww), g2(with_g2)
 {
     task_off = 0;
-    lock_off = task_off + size_t(ntasks) * task_bytes;
+    lock_off = task_off + size_t(ntasks) * task_bytes();
     cpu_off = lock_off + size_t(nlocks) * lock_bytes();
     global_off = cpu_off + size_t(ncpus) * cpu_bytes;
-    size = global_off + 1;
+    size = global_off + 2;
 }
 
 }  // namespace pxc::kernel

@@ -39,10 +39,14 @@ enum TaskPc : uint8_t {
     LOCK_WOKEN,        // __mutex_lock_common: back from schedule(), about to retake wait_lock
     LOCK_SPIN,         // __mutex_lock_common: first waiter dropped the locks around mutex_optimistic_spin()
     UNLOCK_WAIT_LOCK,  // __mutex_unlock_slowpath: owner released or HANDOFF seen, about to take wait_lock
+    UNLOCK_CAS,        // __mutex_unlock_slowpath (blocked_donor): read blocked_donor NULL, about to cmpxchg
     WAKE_UP_Q,         // wake_up_q: next try_to_wake_up of the task's wake_q
     TTWU_ACTIVATE,     // try_to_wake_up: pi_lock held, task off the rq, waiting for !on_cpu
     TTWU_OUT,          // try_to_wake_up: at out:, about to clear blocked_on
     EXITED,            // do_exit done
+    WW_SET_CONTEXT,    // ww_mutex_lock: fast path took the owner, about to ww_mutex_set_context_fastpath()
+    WW_CHECK_WAITERS,  // ww_mutex_set_context_fastpath: saw WAITERS, about to take wait_lock
+    WW_UNLOCK_MUTEX,   // ww_mutex_unlock: __ww_mutex_unlock() done, about to mutex_unlock()
 };
 
 // What a CPU is doing in __schedule() across steps (the rq lock is dropped in between).
@@ -65,25 +69,61 @@ enum Warning : uint8_t {
     W_A8_OWNER_NOT_ON_RQ,      // find_proxy_task: returned owner not on_rq
     W_A9_MIGRATE_CURR,         // proxy_migrate_task: p == rq->curr
     W_A10_FORCE_RETURN_CURR,   // proxy_force_return: p is current on its rq
+    W_A5_ERR_BLOCKED_ON,       // __mutex_lock_common err_early_kill: blocked_on still set
+    W_A15_WW_ACQUIRED,         // ww_mutex_lock_acquired: ww->ctx set, after ww_acquire_done, or wrong lock after -EDEADLK
+    W_A15_WW_KILL,             // __ww_mutex_kill: contending_lock already set
+    W_A15_WW_UNLOCK,           // __ww_mutex_unlock: lock->ctx->acquired == 0
+    W_A15_WW_FINI,             // ww_acquire_fini: ctx->acquired != 0
+    W_A16_DEACTIVATE_RUNNING,  // v7.2 proxy_deactivate: the task is TASK_RUNNING (PeterZ: must not happen)
     WARNING_COUNT
 };
+// Model events that are not kernel warnings share the field, above them.
+enum ModelEvent : uint8_t {
+    EV_BLOCKED_DONOR_INVALID = 15,   // the unlock slowpath handed off to a blocked_donor not waiting for the lock
+};
+static_assert(int(WARNING_COUNT) <= int(EV_BLOCKED_DONOR_INVALID), "warnings and events share a 16-bit field");
 
+// struct ww_acquire_ctx flags, and where the caller's -EDEADLK back-off is.
+enum WwFlag : uint8_t {
+    WW_WOUNDED = 0x01,        // ctx->wounded
+    WW_DONE_ACQUIRE = 0x02,   // ctx->done_acquire (ww_acquire_done)
+    WW_GOT_EDEADLK = 0x04,    // some ww_mutex_lock of this task returned -EDEADLK (sticky, for properties)
+    WW_GAVE_UP = 0x08,        // the caller kept an -EDEADLK as its result (backoff none / once; sticky)
+};
+// The caller's back-off after -EDEADLK (test-ww_mutex.c, stress_inorder_work):
+// release every lock of the context, ww_mutex_lock_slow() the contended one,
+// take the others again in program order.
+enum WwBackoff : uint8_t {
+    BO_NONE = 0,
+    BO_EDEADLK,   // the lock operation in flight returns -EDEADLK when it completes
+    BO_UNLOCK,    // releasing bo_lock, then the other locks of the context
+    BO_SLOW,      // ww_mutex_lock_slow(contending_lock)
+    BO_RELOCK,    // taking bo_lock again, then the rest
+};
+
+// ww: the scenario has ww_mutexes; only then do tasks carry an acquire
+// context and locks a ww->ctx (plain-mutex states stay as small as before).
+// g2: the v7.2 fields p->is_blocked and p->blocked_donor are present (one
+// byte per task, only when the feature set uses them).
 struct Layout {
     int ncpus = 0, ntasks = 0, nlocks = 0;
+    bool ww = false, g2 = false;
     size_t task_off = 0, lock_off = 0, cpu_off = 0, global_off = 0, size = 0;
 
-    static constexpr size_t task_bytes = 10;
     static constexpr size_t cpu_bytes = 5;
-    size_t lock_bytes() const { return 2 + size_t(ntasks); }
+    size_t g2_off() const { return ww ? 14 : 10; }
+    size_t task_bytes() const { return g2_off() + (g2 ? 1 : 0); }
+    size_t lock_bytes() const { return (ww ? 3 : 2) + size_t(ntasks); }
 
     Layout() = default;
-    Layout(int cpus, int tasks, int locks);
+    Layout(int cpus, int tasks, int locks, bool ww = false, bool g2 = false);
 };
 
 // Typed views: B is uint8_t (writable) or const uint8_t.
 template <class B>
 struct TaskViewT {
     B* p;
+    size_t g2 = 10;                             // offset of the v7.2 byte
     auto& pc_op() const { return p[0]; }        // index of the program operation
     auto& pc() const { return p[1]; }           // TaskPc inside it
     auto& state() const { return p[2]; }        // p->__state
@@ -94,31 +134,52 @@ struct TaskViewT {
     auto& blocked_on() const { return p[7]; }   // p->blocked_on (blocked_lock)
     auto& wake_q() const { return p[8]; }       // tasks in this task's on-stack wake_q, one bit each
     auto& wake_target() const { return p[9]; }  // task this one is waking in try_to_wake_up
+    // struct ww_acquire_ctx of the task (ww layouts only)
+    auto& ww_stamp() const { return p[10]; }    // ctx->stamp as a rank among live contexts, 0: no context
+    auto& ww_acquired() const { return p[11]; } // locks acquired in the context, one bit each (ctx->acquired = popcount)
+    auto& ww_flags() const { return p[12]; }    // WwFlag bits | WwBackoff << 4
+    auto& ww_locks() const { return p[13]; }    // contending_lock + 1 (low nibble), back-off lock + 1 (high nibble)
+
+    uint8_t backoff() const { return uint8_t(p[12] >> 4); }
+    void set_backoff(uint8_t b) const { p[12] = uint8_t((p[12] & 0x0F) | (b << 4)); }
+    int contending_lock() const { return (p[13] & 0x0F) - 1; }
+    void set_contending_lock(int m) const { p[13] = uint8_t((p[13] & 0xF0) | (m + 1)); }
+    int backoff_lock() const { return (p[13] >> 4) - 1; }
+    void set_backoff_lock(int m) const { p[13] = uint8_t((p[13] & 0x0F) | ((m + 1) << 4)); }
+
+    // v7.2 (g2 layouts only): p->is_blocked, p->blocked_donor
+    bool is_blocked() const { return p[g2] & 0x80; }
+    void set_is_blocked(bool b) const { p[g2] = uint8_t((p[g2] & 0x7F) | (b ? 0x80 : 0)); }
+    int blocked_donor() const { return (p[g2] & 0x0F) == 0 ? NO_TASK : (p[g2] & 0x0F) - 1; }
+    void set_blocked_donor(int d) const { p[g2] = uint8_t((p[g2] & 0xF0) | (d == NO_TASK ? 0 : d + 1)); }
 };
 
 template <class B>
 struct LockViewT {
     B* p;
     int ntasks;
+    int wl_off;                                 // 2, or 3 with the ww->ctx byte
     auto& owner() const { return p[0]; }        // __owner_task(lock->owner), NO_TASK when free
     auto& flags() const { return p[1]; }        // MUTEX_FLAG_* bits of lock->owner
-    B* wait_list() const { return p + 2; }      // waiters in order, NO_TASK padded (wait_lock)
+    auto& ww_ctx() const { return p[2]; }       // ww->ctx: the task whose context holds it, NO_TASK (ww layouts only)
+    B* wait_list() const { return p + wl_off; } // waiters in order, NO_TASK padded (wait_lock)
 
     int waiters() const
     {
         int n = 0;
-        while (n < ntasks && p[2 + n] != NO_TASK)
+        while (n < ntasks && p[wl_off + n] != NO_TASK)
             ++n;
         return n;
     }
-    uint8_t first_waiter() const { return p[2]; }
-    bool has_waiter(int t) const
+    uint8_t first_waiter() const { return p[wl_off]; }
+    int waiter_index(int t) const
     {
-        for (int i = 0; i < ntasks && p[2 + i] != NO_TASK; ++i)
-            if (p[2 + i] == t)
-                return true;
-        return false;
+        for (int i = 0; i < ntasks && p[wl_off + i] != NO_TASK; ++i)
+            if (p[wl_off + i] == t)
+                return i;
+        return -1;
     }
+    bool has_waiter(int t) const { return waiter_index(t) >= 0; }
 };
 
 template <class B>
@@ -137,11 +198,15 @@ struct SysT {
     const Layout* l;
     B* bytes;
 
-    TaskViewT<B> task(int t) const { return {bytes + l->task_off + size_t(t) * Layout::task_bytes}; }
-    LockViewT<B> lock(int m) const { return {bytes + l->lock_off + size_t(m) * l->lock_bytes(), l->ntasks}; }
+    TaskViewT<B> task(int t) const { return {bytes + l->task_off + size_t(t) * l->task_bytes(), l->g2_off()}; }
+    LockViewT<B> lock(int m) const
+    {
+        return {bytes + l->lock_off + size_t(m) * l->lock_bytes(), l->ntasks, l->ww ? 3 : 2};
+    }
     CpuViewT<B> cpu(int c) const { return {bytes + l->cpu_off + size_t(c) * Layout::cpu_bytes}; }
-    uint8_t warnings() const { return bytes[l->global_off]; }   // Warning bits
-    void warn(Warning w) const { bytes[l->global_off] |= uint8_t(1u << w); }
+    // Warning bits, 16 of them, little-endian in two bytes
+    uint16_t warnings() const { return uint16_t(bytes[l->global_off] | bytes[l->global_off + 1] << 8); }
+    void warn(Warning w) const { bytes[l->global_off + (w >> 3)] |= uint8_t(1u << (w & 7)); }
 
     // task_on_cpu(): the task is some CPU's rq->curr.
     int running_on(int t) const

@@ -25,6 +25,13 @@ enum class StepKind : uint8_t {
     proxy_force_return,     // proxy_force_return(): task_rq_lock(p), dequeue, select_task_rq
     proxy_force_return_attach, // proxy_force_return(): enqueue on the chosen CPU
     pick_again,             // __schedule(): rq lock retaken, pick_again
+    ww_mutex_set_context,   // ww_mutex_set_context_fastpath(): ww->ctx = ctx, read WAITERS
+    ww_check_waiters,       // ww_mutex_set_context_fastpath(): __ww_mutex_check_waiters() under wait_lock
+    ww_mutex_unlock,        // ww_mutex_unlock(): __ww_mutex_unlock()
+    ww_acquire_init,        // ww_acquire_init()
+    ww_acquire_done,        // ww_acquire_done()
+    ww_acquire_fini,        // ww_acquire_fini()
+    barrier,                // the test's completion: every task with a barrier has reached it
     count_
 };
 

@@ -21,10 +21,41 @@ void wake_q_add(const Ctx& ctx, const Sys& s, int head, int p)
     if (s.in_wake_q(p))
         return;
     s.task(head).wake_q() |= uint8_t(1u << p);
-    ctx.say("wake_q_add(" + ctx.name(p) + ")");
+    PXC_SAY(ctx, "wake_q_add(" + ctx.name(p) + ")");
 }
 
 namespace {
+
+// proxy_needs_return() in ttwu_runnable() [rq lock, p->blocked_lock] (v23
+// 7/9; v7.2): a woken donor that is not running and not on its wake_cpu is
+// dequeued for the full wakeup with select_task_rq(); otherwise its waking
+// state is dropped and it runs where it is. The wake_cpu test is v23's text
+// (hupu's RFC calls it unreliable); the v7.2 form is not in the sources.
+bool proxy_needs_return(const Ctx& ctx, const Sys& s, int p)
+{
+    if (!ctx.has(Feature::ttwu_return_migration))
+        return false;
+    // v23 tests blocked_on == PROXY_WAKING, i.e. is_blocked && !blocked_on in
+    // v7.2; ttwu_any_is_blocked reads it as is_blocked alone (stale wakeups)
+    const bool any = ctx.has(Feature::ttwu_any_is_blocked) && s.task(p).is_blocked();
+    if (!any && !task_is_waking(ctx, as_const(s), p))
+        return false;
+    auto task = s.task(p);
+    const int cpu = task.cpu();
+    if (s.cpu(cpu).curr() != p && task.wake_cpu() != cpu) {
+        if (s.cpu(cpu).donor() == p)
+            proxy_resched_idle(ctx, s, cpu);
+        task.on_rq() = NOT_ON_RQ;   // deactivate_task()
+        return true;
+    }
+    if (ctx.has(Feature::is_blocked)) {
+        task.set_is_blocked(false);
+        PXC_SAY(ctx, ctx.name(p) + ".is_blocked = 0");
+    } else {
+        clear_task_blocked_on(ctx, s, p, -1);
+    }
+    return false;
+}
 
 // Leaves try_to_wake_up() for the current target and moves to the next one.
 void ttwu_done(const Ctx& ctx, const Sys& s, int t)
@@ -34,7 +65,7 @@ void ttwu_done(const Ctx& ctx, const Sys& s, int t)
     if (waker.wake_q())
         waker.pc() = WAKE_UP_Q;
     else
-        advance(ctx, s, t);
+        wake_up_q_done(ctx, s, t);
 }
 
 // The PROXY_WAKING commit added the out: clear "for now"; the proxy
@@ -65,16 +96,19 @@ void wake_up_q(Ctx& ctx, Sys s, int cpu, int t)
     waker.wake_target() = uint8_t(p);
     ctx.step.arg = uint8_t(p);
     if (task.state() != TASK_UNINTERRUPTIBLE) {
-        ctx.say("ttwu_state_match(" + ctx.name(p) + ") fails: already running");
+        PXC_SAY(ctx, "ttwu_state_match(" + ctx.name(p) + ") fails: already running");
         goto_out(ctx, s, t);
+    } else if (task.on_rq() == TASK_ON_RQ_QUEUED && proxy_needs_return(ctx, s, p)) {
+        waker.pc() = TTWU_ACTIVATE;
+        PXC_SAY(ctx, ctx.name(p) + " was parked on CPU" + std::to_string(task.cpu()) + " by proxy migration: full wakeup");
     } else if (task.on_rq() == TASK_ON_RQ_QUEUED) {
         task.state() = TASK_RUNNING;
-        ctx.say("ttwu_runnable(" + ctx.name(p) + "): still queued on CPU" + std::to_string(task.cpu()) +
+        PXC_SAY(ctx, "ttwu_runnable(" + ctx.name(p) + "): still queued on CPU" + std::to_string(task.cpu()) +
                 ", state = RUNNING");
         goto_out(ctx, s, t);
     } else {
         waker.pc() = TTWU_ACTIVATE;
-        ctx.say(ctx.name(p) + " is off the runqueue: full wakeup");
+        PXC_SAY(ctx, ctx.name(p) + " is off the runqueue: full wakeup");
     }
     ctx.done(s.bytes);
 }
@@ -98,8 +132,12 @@ void ttwu_activate(Ctx& ctx, Sys s, int cpu, int t)
         task.wake_cpu() = uint8_t(c);
         task.on_rq() = TASK_ON_RQ_QUEUED;
         task.state() = TASK_RUNNING;
+        if (next.sys.l->g2 && task.is_blocked()) {   // v7.2: placed by select_task_rq, no longer a donor
+            task.set_is_blocked(false);
+            PXC_SAY(ctx, ctx.name(p) + ".is_blocked = 0");
+        }
         ctx.step.arg = uint8_t(c);
-        ctx.say("select_task_rq(" + ctx.name(p) + ") = CPU" + std::to_string(c) + ", ttwu_queue: activate_task, state = RUNNING");
+        PXC_SAY(ctx, "select_task_rq(" + ctx.name(p) + ") = CPU" + std::to_string(c) + ", ttwu_queue: activate_task, state = RUNNING");
         goto_out(ctx, next.sys, t);
         ctx.done(next.buf);
     }

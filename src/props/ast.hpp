@@ -78,7 +78,8 @@ struct Decl {
     std::string description;   // the `#` comment lines just above, joined
     std::string file;
     int line = 0, column = 0;  // of the name
-    std::unique_ptr<Expr> body;
+    std::unique_ptr<Expr> body;   // null for `builtin`
+    bool builtin = false;      // `invariant NAME: builtin`: the C++ property of that name, in this place
     int slots = 0;             // variable slots the body needs (set by the type checker)
 };
 

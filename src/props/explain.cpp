@@ -87,6 +87,10 @@ private:
     // A comparison, field, predicate or constant, as the statement that holds.
     void atom(const Expr& e, bool actual)
     {
+        if (e.op == Op::call && e.access->explain && actual) {   // `warned`: the warnings themselves
+            facts_.push_back(e.access->explain(*env_.model, env_.s));
+            return;
+        }
         std::string text;
         if (actual || !is_comparison(e.op) || e.op == Op::in) {
             text = (actual ? "" : "not ") + to_source(e);

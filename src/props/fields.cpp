@@ -48,9 +48,6 @@ ByteLoc lock_byte(const Model& m)   // lock m is value m + 1: the base is one st
     return {at(0) - stride, stride, mask};
 }
 
-int64_t none_task(const Model&, const uint8_t*, int64_t, int64_t) { return NO_TASK; }
-int64_t no(const Model&, const uint8_t*, int64_t, int64_t) { return 0; }
-
 const std::array<Access, 18> field_table{{
     {"cpu", 1, {T, U}, Type::cpu, nullptr, task_byte<&TaskV::cpu>,
      "task_cpu(p): the runqueue the task is on or last ran on"},
@@ -60,11 +57,17 @@ const std::array<Access, 18> field_table{{
      "p->cpus_mask: the CPUs the task may run on"},
     {"blocked_on", 1, {T, U}, Type::blocked_on, nullptr, task_byte<&TaskV::blocked_on>,
      "p->blocked_on: none, the mutex it waits for, or PROXY_WAKING"},
-    // v7.2 is not modelled yet: blocked_donor reads as none and is_blocked as false until it is.
-    {"blocked_donor", 1, {T, U}, Type::task_or_none, none_task, nullptr,
-     "p->blocked_donor (v7.2): the donor that ran this owner as its proxy"},
-    {"is_blocked", 1, {T, U}, Type::boolean, no, nullptr,
-     "p->is_blocked (v7.2): the task should have blocked on a mutex"},
+    // v7.2: the state has these fields only when the feature set uses them; none and false without.
+    {"blocked_donor", 1, {T, U}, Type::task_or_none,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t {
+         return m.layout().g2 ? task(m, s, t).blocked_donor() : NO_TASK;
+     },
+     nullptr, "p->blocked_donor (v7.2): the donor that ran this owner as its proxy"},
+    {"is_blocked", 1, {T, U}, Type::boolean,
+     [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t {
+         return m.layout().g2 && task(m, s, t).is_blocked();
+     },
+     nullptr, "p->is_blocked (v7.2): the task should have blocked on a mutex"},
     {"state", 1, {T, U}, Type::task_state, nullptr, task_byte<&TaskV::state>,
      "p->__state: TASK_RUNNING, TASK_UNINTERRUPTIBLE or TASK_DEAD"},
     {"on_rq", 1, {T, U}, Type::on_rq, nullptr, task_byte<&TaskV::on_rq>,
@@ -77,7 +80,7 @@ const std::array<Access, 18> field_table{{
      nullptr, "the task has finished its program (it is at or past do_exit())"},
     {"waiting_on", 1, {T, U}, Type::lock_or_none,
      [](const Model& m, const uint8_t* s, int64_t t, int64_t) -> int64_t {
-         return lock_value(waiting_on(m, s, int(t)));
+         return lock_value(m.waits_for(s, int(t)));
      },
      nullptr, "the mutex whose __mutex_lock_common() wait loop the task is in, or none"},
     {"owner", 1, {L, U}, Type::task_or_none, nullptr, lock_byte<&LockV::owner>,
@@ -110,11 +113,20 @@ constexpr std::array<std::string_view, WARNING_COUNT> warning_text{
     "A8 find_proxy_task: returned owner is not on_rq",
     "A9 proxy_migrate_task: p == rq->curr",
     "A10 proxy_force_return: p is current on its rq",
+    "A5 __mutex_lock_common err_early_kill: blocked_on still set",
+    "A15 ww_mutex_lock_acquired: ww->ctx already set, lock after ww_acquire_done, or wrong lock after -EDEADLK",
+    "A15 __ww_mutex_kill: contending_lock already set",
+    "A15 __ww_mutex_unlock: lock->ctx->acquired == 0",
+    "A15 ww_acquire_fini: ctx->acquired != 0",
+    "A16 proxy_deactivate (v7.2): the task is TASK_RUNNING (a woken task treated as a blocked donor)",
 };
+
+// The warning bits; the model's own events share the field above them.
+constexpr uint16_t warning_bits = uint16_t((1u << WARNING_COUNT) - 1);
 
 std::string warnings_fired(const Model& m, const uint8_t* s)
 {
-    const uint8_t w = m.view(s).warnings();
+    const uint16_t w = m.view(s).warnings();
     std::string out;
     for (int i = 0; i < WARNING_COUNT; ++i)
         if (w & (1u << i))
@@ -141,7 +153,9 @@ const std::array<Access, 4> predicate_table{{
      nullptr,
      "the task's program is between taking the mutex and releasing it"},
     {"warned", 0, {U, U}, Type::boolean,
-     [](const Model& m, const uint8_t* s, int64_t, int64_t) -> int64_t { return m.view(s).warnings() != 0; },
+     [](const Model& m, const uint8_t* s, int64_t, int64_t) -> int64_t {
+         return (m.view(s).warnings() & warning_bits) != 0;
+     },
      nullptr,
      "a WARN_ON / MUTEX_WARN_ON of the modelled kernel code fired (kernel-protocol.md 4.1)", warnings_fired},
 }};
@@ -232,16 +246,6 @@ std::string render(const Model& m, const uint8_t* s, Type t, int64_t v)
         return v == TASK_ON_RQ_QUEUED ? "TASK_ON_RQ_QUEUED" : v == TASK_ON_RQ_MIGRATING ? "TASK_ON_RQ_MIGRATING" : "0";
     default: return std::to_string(v);
     }
-}
-
-int waiting_on(const Model& m, const uint8_t* s, int t)
-{
-    auto v = task(m, s, t);
-    const Program& prog = m.program(t);
-    if (v.pc_op() >= prog.size() || prog.ops[v.pc_op()].kind != OpKind::lock)
-        return -1;
-    const uint8_t pc = v.pc();
-    return (pc == LOCK_SCHEDULE || pc == LOCK_WOKEN || pc == LOCK_SPIN) ? prog.ops[v.pc_op()].lock : -1;
 }
 
 }  // namespace pxc::props

@@ -72,9 +72,4 @@ int64_t domain_count(Domain d, const kernel::Model& m);
 // A value in words: "A", "CPU1", "M1", "{0,1}", "TASK_RUNNING", "none", "[B, C]".
 std::string render(const kernel::Model& m, const uint8_t* s, Type t, int64_t v);
 
-// Derived field waiting_on: the mutex whose __mutex_lock_common() wait loop
-// the task is in (it queued itself on the wait_list and has not taken the
-// lock yet), or -1. The built-in C++ properties use it too.
-int waiting_on(const kernel::Model& m, const uint8_t* s, int t);
-
 }  // namespace pxc::props

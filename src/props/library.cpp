@@ -10,20 +10,43 @@
 
 namespace pxc::props {
 
+namespace {
+
+const BuiltinProperty* find_builtin(const Decl& d, const SourceLoc& where)
+{
+    std::string names;
+    for (const BuiltinProperty& b : builtin_properties()) {
+        if (b.name == d.name) {
+            if (b.kind != d.kind)
+                throw Error(where, "the built-in property '" + d.name + "' is " +
+                                       (b.kind == Kind::invariant ? "an invariant" : "a deadlock property"));
+            return &b;
+        }
+        names += (names.empty() ? "" : ", ") + std::string(b.name);
+    }
+    throw Error(where, "no built-in C++ property '" + d.name + "' (there are: " + names + ")");
+}
+
+}  // namespace
+
 std::string Property::origin() const
 {
-    return builtin ? "built-in C++ (src/props/builtin.cpp)" : file + ":" + std::to_string(line);
+    if (file.empty())
+        return "built-in C++ (src/props/builtin.cpp)";
+    return file + ":" + std::to_string(line) + (builtin ? " (built-in C++)" : "");
 }
 
 const Catalog& Catalog::standard()
 {
-    // Library files first, in the order src/meson.build lists them, then the
-    // C++ properties: the order in which a run checks them.
+    // In the order the top-level meson.build lists the files: the order in
+    // which a run checks the properties.
     static const Catalog catalog = [] {
         Catalog c;
         for (const LibraryFile& f : library_files())
             c.add_text(f.text, std::string(f.name));
         for (const BuiltinProperty& b : builtin_properties()) {
+            if (c.find(b.name))
+                continue;
             Property p;
             p.name = std::string(b.name);
             p.kind = b.kind;
@@ -65,7 +88,13 @@ void Catalog::add_text(std::string_view text, const std::string& file)
         p.file = file;
         p.line = d.line;
         const SourceLoc where{file, d.line, d.column};
-        p.decl = std::make_shared<const Decl>(std::move(d));
+        if (d.builtin) {
+            p.builtin = find_builtin(d, where);
+            if (p.description.empty())
+                p.description = std::string(p.builtin->description);
+        } else {
+            p.decl = std::make_shared<const Decl>(std::move(d));
+        }
         add(std::move(p), where);
     }
 }

@@ -17,18 +17,20 @@ struct Property {
     std::string name;
     Kind kind = Kind::invariant;
     std::string description;
-    std::string file;                          // the .prop file; empty for built-in C++
+    std::string file;                          // where it is declared; empty for an undeclared C++ one
     int line = 0;
-    std::shared_ptr<const Decl> decl;          // a .prop declaration ...
+    std::shared_ptr<const Decl> decl;          // a .prop expression ...
     const BuiltinProperty* builtin = nullptr;  // ... or a C++ check
 
-    // "properties/affinity.prop:5", or "built-in C++ (src/props/builtin.cpp)"
+    // "properties/affinity.prop:5", "properties/progress.prop:14 (built-in C++)",
+    // or "built-in C++ (src/props/builtin.cpp)"
     std::string origin() const;
 };
 
 class Catalog {
 public:
-    // The library and the built-in C++ properties, loaded once.
+    // The library, loaded once, in its order (the C++ properties it declares
+    // with `builtin` in their places, any others after it).
     static const Catalog& standard();
     // The standard catalog plus the user's property files, in order.
     static Catalog with_files(const std::vector<std::string>& paths);

@@ -11,8 +11,8 @@ namespace pxc::props {
 
 namespace {
 
-constexpr std::array<std::string_view, 8> keywords{"invariant", "deadlock", "forall", "exists",
-                                                   "in",        "and",      "or",     "not"};
+constexpr std::array<std::string_view, 9> keywords{"invariant", "deadlock", "forall", "exists", "in",
+                                                   "and",       "or",       "not",    "builtin"};
 
 std::string describe(const Token& t)
 {
@@ -93,7 +93,12 @@ private:
         d.column = peek().column;
         d.name = name("a property name");
         expect(Tok::colon, "':' after the property name");
-        d.body = expr();
+        if (at_word("builtin")) {
+            take();
+            d.builtin = true;
+        } else {
+            d.body = expr();
+        }
         if (peek().kind != Tok::end && !at_word("invariant") && !at_word("deadlock"))
             fail(peek(), "expected an operator or the next property, found " + describe(peek()));
         return d;

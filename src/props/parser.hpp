@@ -1,7 +1,7 @@
 // The .prop grammar (README "Properties" has it in full):
 //
 //   file     := decl*
-//   decl     := ("invariant" | "deadlock") NAME ":" expr
+//   decl     := ("invariant" | "deadlock") NAME ":" (expr | "builtin")
 //   expr     := disj ["->" expr]                          right-associative, loosest
 //   disj     := conj {"or" conj}
 //   conj     := unary {"and" unary}
@@ -12,6 +12,8 @@
 //   primary  := NUMBER | NAME ["(" [expr {"," expr}] ")"] | "(" expr ")" | "{" [NUMBER {"," NUMBER}] "}"
 //
 // The `#` comment lines directly above a declaration become its description.
+// `builtin` as the whole body declares a property written in C++
+// (src/props/builtin.cpp) at that place in the library.
 #pragma once
 #include <string>
 #include <string_view>

@@ -36,15 +36,26 @@ nlohmann::json trace_json(const kernel::Model& m, const Trace& tr)
             {"changes", changes},
         });
     }
+    nlohmann::json tasks = nlohmann::json::array(), locks = nlohmann::json::array();
+    for (int t = 0; t < m.layout().ntasks; ++t)
+        tasks.push_back(m.task_name(t));
+    for (int i = 0; i < m.layout().nlocks; ++i)
+        locks.push_back(m.lock_name(i));
     return {
         {"format", "proxycheck-trace-1"},
         {"model", tr.model},
         {"features", tr.features},
+        // What replay checks the model against (a wrong --model is refused).
+        {"cpus", m.layout().ncpus},
+        {"tasks", tasks},
+        {"locks", locks},
+        {"preemptions", tr.preemptions()},
+        {"context_switches", tr.context_switches()},
         {"property", tr.property},
         {"message", tr.message},
         {"at_terminal_state", tr.at_terminal},
         {"steps", steps},
-        {"final_state", describe_state(m, tr.last_state.data())},
+        {"final_state", describe_state(m, tr.last_state())},
     };
 }
 

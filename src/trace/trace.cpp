@@ -49,6 +49,21 @@ std::string wake_q_text(const Model& m, uint8_t q)
     return out + "]";
 }
 
+// ctx->acquired as the set of locks the context holds.
+std::string lock_set_text(const Model& m, uint8_t set)
+{
+    std::string out = "{";
+    for (int i = 0; i < 8; ++i)
+        if (set & (1u << i))
+            out += (out.size() > 1 ? "," : "") + m.lock_name(i);
+    return out + "}";
+}
+
+std::string ctx_text(const Model& m, uint8_t holder)
+{
+    return holder == NO_TASK ? "NULL" : m.task_name(holder) + "'s context";
+}
+
 void split_actions(const std::string& log, std::vector<std::string>& out)
 {
     size_t start = 0;
@@ -82,6 +97,11 @@ std::vector<Change> diff_states(const Model& m, const uint8_t* before, const uin
         add(n + "cpus_mask", Model::cpumask_name(x.cpus_mask()), Model::cpumask_name(y.cpus_mask()));
         add(n + "blocked_on", m.blocked_on_name(x.blocked_on()), m.blocked_on_name(y.blocked_on()));
         add(n + "wake_q", wake_q_text(m, x.wake_q()), wake_q_text(m, y.wake_q()));
+        if (l.ww) {
+            add(n + "ctx.stamp", std::to_string(x.ww_stamp()), std::to_string(y.ww_stamp()));
+            add(n + "ctx.acquired", lock_set_text(m, x.ww_acquired()), lock_set_text(m, y.ww_acquired()));
+            add(n + "ctx.wounded", std::to_string(x.ww_flags() & WW_WOUNDED), std::to_string(y.ww_flags() & WW_WOUNDED));
+        }
     }
     for (int i = 0; i < l.nlocks; ++i) {
         auto x = a.lock(i), y = b.lock(i);
@@ -89,6 +109,8 @@ std::vector<Change> diff_states(const Model& m, const uint8_t* before, const uin
         add(n + "owner", m.task_name(x.owner()), m.task_name(y.owner()));
         add(n + "flags", flags_text(x.flags()), flags_text(y.flags()));
         add(n + "wait_list", wait_list_text(m, x), wait_list_text(m, y));
+        if (l.ww)
+            add(n + "ctx", ctx_text(m, x.ww_ctx()), ctx_text(m, y.ww_ctx()));
     }
     for (int c = 0; c < l.ncpus; ++c) {
         auto x = a.cpu(c), y = b.cpu(c);
@@ -119,12 +141,15 @@ std::vector<std::string> describe_state(const Model& m, const uint8_t* s)
         if (is_mutex(bo))
             line += " (owner " + m.task_name(sys.lock(mutex_of(bo)).owner()) + ")";
         line += ", at " + m.where(t, s);
+        if (l.ww && task.ww_stamp())
+            line += ", ctx stamp " + std::to_string(task.ww_stamp()) + " acquired " +
+                    lock_set_text(m, task.ww_acquired()) + (task.ww_flags() & WW_WOUNDED ? " wounded" : "");
         out.push_back(line);
     }
     for (int i = 0; i < l.nlocks; ++i) {
         auto lock = sys.lock(i);
         out.push_back(m.lock_name(i) + ": owner " + m.task_name(lock.owner()) + ", flags " + flags_text(lock.flags()) +
-                      ", wait_list " + wait_list_text(m, lock));
+                      ", wait_list " + wait_list_text(m, lock) + (l.ww ? ", ctx " + ctx_text(m, lock.ww_ctx()) : ""));
     }
     for (int c = 0; c < l.ncpus; ++c) {
         auto rq = sys.cpu(c);
@@ -132,6 +157,68 @@ std::vector<std::string> describe_state(const Model& m, const uint8_t* s)
                       m.task_name(rq.donor()) + (rq.sched() == SCHED_STUCK ? ", stuck in find_proxy_task" : ""));
     }
     return out;
+}
+
+std::vector<std::string> narrate_step(const Model& m, const uint8_t* before, Label label, const uint8_t* after)
+{
+    std::string narration;
+    struct Match {
+        Label want;
+        const uint8_t* after;
+        size_t size;
+        std::string* out;
+    } match{label, after, m.state_size(), &narration};
+    m.successors(before,
+                 kernel::Emit{&match,
+                              [](void* o, Label l, const uint8_t* next, const std::string* log) {
+                                  auto* mt = static_cast<Match*>(o);
+                                  if (l == mt->want && std::memcmp(next, mt->after, mt->size) == 0 && log)
+                                      *mt->out = *log;
+                              }},
+                 true);
+    std::vector<std::string> actions;
+    split_actions(narration, actions);
+    return actions;
+}
+
+TraceStep describe_trace_step(const Model& m, const uint8_t* before, Label label, const uint8_t* after)
+{
+    const Step st = Step::unpack(label);
+    TraceStep ts;
+    ts.label = label;
+    ts.cpu = st.cpu;
+    ts.task = st.task == NO_TASK ? "" : m.task_name(st.task);
+    ts.function = m.step_function(label);
+    ts.title = (ts.task.empty() ? "" : ts.task + ": ") + ts.function;
+    if (st.task != NO_TASK && (st.kind == StepKind::mutex_lock || st.kind == StepKind::mutex_unlock ||
+                               st.kind == StepKind::ww_mutex_unlock)) {
+        const int lock = m.current_op(before, st.task).lock;
+        if (st.kind != StepKind::ww_mutex_unlock && m.scenario().locks[size_t(lock)].type == LockType::ww_mutex)
+            ts.title = ts.task + ": ww_" + ts.function;
+        ts.title += "(" + m.lock_name(lock) + ")";
+    }
+    ts.actions = narrate_step(m, before, label, after);
+    ts.changes = diff_states(m, before, after);
+    const explorer::StepCost cost = m.step_cost(label, before, after);
+    ts.preemption = cost.major != 0;
+    ts.context_switch = cost.minor != 0;
+    return ts;
+}
+
+int Trace::preemptions() const
+{
+    int n = 0;
+    for (const TraceStep& s : steps)
+        n += s.preemption;
+    return n;
+}
+
+int Trace::context_switches() const
+{
+    int n = 0;
+    for (const TraceStep& s : steps)
+        n += s.context_switch;
+    return n;
 }
 
 Trace build_trace_from_states(const Model& m, const std::vector<std::vector<uint8_t>>& states, const std::vector<Label>& labels,
@@ -143,38 +230,9 @@ Trace build_trace_from_states(const Model& m, const std::vector<std::vector<uint
     tr.property = v.property;
     tr.message = v.message;
     tr.at_terminal = at_terminal;
-    for (size_t i = 1; i < states.size(); ++i) {
-        const uint8_t* before = states[i - 1].data();
-        const uint8_t* after = states[i].data();
-        std::string narration;
-        struct Match {
-            Label want;
-            const uint8_t* after;
-            size_t size;
-            std::string* out;
-        } match{labels[i], after, m.state_size(), &narration};
-        m.successors(before,
-                     kernel::Emit{&match,
-                                  [](void* o, Label l, const uint8_t* next, const std::string* log) {
-                                      auto* mt = static_cast<Match*>(o);
-                                      if (l == mt->want && std::memcmp(next, mt->after, mt->size) == 0 && log)
-                                          *mt->out = *log;
-                                  }},
-                     true);
-        const Step st = Step::unpack(labels[i]);
-        TraceStep ts;
-        ts.label = labels[i];
-        ts.cpu = st.cpu;
-        ts.task = st.task == NO_TASK ? "" : m.task_name(st.task);
-        ts.function = m.step_function(labels[i]);
-        ts.title = (ts.task.empty() ? "" : ts.task + ": ") + ts.function;
-        if (st.task != NO_TASK && (st.kind == StepKind::mutex_lock || st.kind == StepKind::mutex_unlock))
-            ts.title += "(" + m.lock_name(m.program(st.task).ops[m.view(before).task(st.task).pc_op()].lock) + ")";
-        split_actions(narration, ts.actions);
-        ts.changes = diff_states(m, before, after);
-        tr.steps.push_back(std::move(ts));
-    }
-    tr.last_state = states.back();
+    for (size_t i = 1; i < states.size(); ++i)
+        tr.steps.push_back(describe_trace_step(m, states[i - 1].data(), labels[i], states[i].data()));
+    tr.states = states;
     return tr;
 }
 

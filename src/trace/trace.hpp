@@ -1,6 +1,6 @@
 // A counterexample as data: the steps from the initial state to the violating
 // one, each with its kernel function, what it did in kernel words and the
-// fields it changed. The text, JSON and (later) DOT renderings all read this.
+// fields it changed. The text, JSON and DOT renderings all read this.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -24,6 +24,8 @@ struct TraceStep {
     std::string title;       // "A: mutex_lock(M1)"
     std::vector<std::string> actions;   // narration, in kernel words
     std::vector<Change> changes;
+    bool preemption = false;            // Model::step_cost: a preempt step
+    bool context_switch = false;        // and one that changes some rq->curr
 };
 
 struct Trace {
@@ -33,7 +35,11 @@ struct Trace {
     std::string message;
     bool at_terminal = false;
     std::vector<TraceStep> steps;
-    std::vector<uint8_t> last_state;
+    std::vector<std::vector<uint8_t>> states;   // the initial state, then the state after each step
+
+    const uint8_t* last_state() const { return states.back().data(); }
+    int preemptions() const;
+    int context_switches() const;
 };
 
 Trace build_trace_from_states(const kernel::Model& m, const std::vector<std::vector<uint8_t>>& states,
@@ -56,6 +62,12 @@ Trace build_trace(const kernel::Model& m, const E& explorer, uint32_t index, con
 
 
 std::vector<Change> diff_states(const kernel::Model& m, const uint8_t* before, const uint8_t* after);
+// Narration of one step from `before` (the model's successors with
+// narration), split into actions; empty when the step is not enabled there.
+std::vector<std::string> narrate_step(const kernel::Model& m, const uint8_t* before, kernel::Label label,
+                                      const uint8_t* after);
+// The step as a TraceStep: title, narration, changes, cost.
+TraceStep describe_trace_step(const kernel::Model& m, const uint8_t* before, kernel::Label label, const uint8_t* after);
 // The blocked_on / owner graph and runqueues of a state, one line each.
 std::vector<std::string> describe_state(const kernel::Model& m, const uint8_t* s);
 
