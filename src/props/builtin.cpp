@@ -77,6 +77,9 @@ std::string check_blocked_on(const Model& m, const uint8_t* s)
     auto sys = m.view(s);
     for (int t = 0; t < sys.l->ntasks; ++t) {
         const uint8_t bo = sys.task(t).blocked_on();
+        if (sys.l->g2 && sys.task(t).is_blocked() && sys.task(t).on_rq() == TASK_ON_RQ_QUEUED &&
+            sys.running_on(t) >= 0 && waits_for(m, s, t) < 0)
+            return m.task_name(t) + " runs with is_blocked set outside the mutex slowpath (" + m.where(t, s) + ")";
         if (bo == BLOCKED_ON_NULL)
             continue;
         if (is_mutex(bo) && !sys.lock(mutex_of(bo)).has_waiter(t))
