@@ -70,6 +70,7 @@ expect 2 "unknown feature 'bogus'" -- "$pc" check models/chain3.toml --features=
 expect 2 "unknown property 'bogus'" -- "$pc" check models/chain3.toml --property bogus
 expect 2 "cannot read file" -- "$pc" check "$tmp/missing.toml"
 expect 0 "verdict: holds" -- "$pc" check models/proxy-waking-affinity.toml
+expect 0 "verdict: holds" -- "$pc" check models/proxy-waking-affinity.toml --features= --no-progress
 expect 1 "verdict: violated \(no_affinity_violating_run\)" -- \
     "$pc" check models/proxy-waking-affinity.toml --features=-proxy_waking
 expect 3 "verdict: incomplete" -- "$pc" check models/chain3.toml --max-states 100

@@ -763,21 +763,10 @@ TEST_CASE("try_to_wake_up without ttwu_return_migration: a parked woken donor is
     CHECK(n.task(B).pc_op() == 2);
 }
 
-// Disagreement with kernel-protocol.md 3.5.1 W2 ([V23-7], the patch
-// ttwu_return_migration names): when ttwu_state_match() fails because p is
-// already TASK_RUNNING, v23 7/9 still goes on (to ttwu_runnable ->
-// proxy_needs_return) for a waking donor (PROXY_WAKING; in v7.2 is_blocked &&
-// !blocked_on). The model's wake_up_q() (wakeup.cpp) stops at "already
-// running" for every task. Such a donor arises in
-// models/blocked-donor-race-b.toml -unlock_preempt_guard: a stale wakeup sets
-// a re-blocked waiter TASK_RUNNING (is_blocked kept under the default
-// reading), then an unlock clears its blocked_on and queues a second wakeup.
-// A pick before that wakeup hits A16 either way; in the model the second
-// wakeup then does nothing, so the task stays RUNNING with is_blocked set
-// and every later pick warns again, where W2 would unblock or return it.
+// kernel-protocol.md 3.5.1 W2 ([V23-7]): a waking donor that is already
+// TASK_RUNNING still goes through proxy_needs_return.
 TEST_CASE("try_to_wake_up (v23 7/9 W2) still returns a TASK_RUNNING woken donor parked off its wake_cpu "
-          "(kernel-protocol.md 3.5.1)" *
-          doctest::skip())
+          "(kernel-protocol.md 3.5.1)")
 {
     World w = parked_donor(v72());
     w.sys().task(A).state() = TASK_RUNNING;   // a stale wakeup came first
@@ -1101,12 +1090,9 @@ TEST_CASE("no_lost_wakeup reports a task left with is_blocked set at a terminal 
     }
 }
 
-// Disagreement with kernel-protocol.md 4.2 P-BLOCKED-CONSISTENT: "a task not in
-// any mutex slow path has blocked_on == NULL (and is_blocked == false in
-// G2)". The built-in blocked_on_consistent (props/builtin.cpp) checks
-// blocked_on only.
-TEST_CASE("blocked_on_consistent (G2) reports is_blocked set outside the mutex slowpath (kernel-protocol.md 4.2)" *
-          doctest::skip())
+// kernel-protocol.md 4.2 P-BLOCKED-CONSISTENT: in G2 a task running outside
+// the mutex slow path has is_blocked == false.
+TEST_CASE("blocked_on_consistent (G2) reports is_blocked set outside the mutex slowpath (kernel-protocol.md 4.2)")
 {
     World w(one_lock(), v72());
     Sys s = w.sys();

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <string_view>
 
 #include "cli/commands.hpp"
 #include "kernel/error.hpp"
@@ -78,6 +79,11 @@ int main(int argc, char** argv)
     l->add_option("--properties", list_files, "also list the properties of a .prop file (repeatable)");
 
     try {
+        // CLI11 reads an empty `--features=` as a missing value and takes the
+        // next argument; "," is the same empty edit list.
+        for (int i = 1; i < argc; ++i)
+            if (std::string_view(argv[i]) == "--features=")
+                argv[i] = const_cast<char*>("--features=,");
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int rc = app.exit(e);

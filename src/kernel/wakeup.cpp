@@ -95,7 +95,11 @@ void wake_up_q(Ctx& ctx, Sys s, int cpu, int t)
     waker.wake_q() &= uint8_t(~(1u << p));
     waker.wake_target() = uint8_t(p);
     ctx.step.arg = uint8_t(p);
-    if (task.state() != TASK_UNINTERRUPTIBLE) {
+    // v23 7/9 (W2): a waking donor that is already TASK_RUNNING still gets
+    // the return-migration check instead of the state-match early out
+    const bool waking_running = ctx.has(Feature::ttwu_return_migration) && task.state() == TASK_RUNNING &&
+                                task.on_rq() == TASK_ON_RQ_QUEUED && task_is_waking(ctx, as_const(s), p);
+    if (task.state() != TASK_UNINTERRUPTIBLE && !waking_running) {
         PXC_SAY(ctx, "ttwu_state_match(" + ctx.name(p) + ") fails: already running");
         goto_out(ctx, s, t);
     } else if (task.on_rq() == TASK_ON_RQ_QUEUED && proxy_needs_return(ctx, s, p)) {
