@@ -1,7 +1,7 @@
 // The properties the property language cannot express, in C++. Each check
 // returns an empty string when the property holds on the state, else a
-// message in kernel words. properties/*.prop says, where each would sit,
-// why it lives here.
+// message in kernel words. The library declares each one in its place
+// (`invariant NAME: builtin` in properties/*.prop) and says why it is C++.
 #pragma once
 #include <cstdint>
 #include <span>

@@ -25,27 +25,27 @@ int64_t lock_value(int l) { return l < 0 ? BLOCKED_ON_NULL : blocked_on_mutex(l)
 
 // Where a one-byte field is (field: a view member function), found through
 // the views on a zeroed buffer whose addresses are all that is used: no
-// offset is written down here.
+// offset is written down here. Object 1 always lies inside the buffer (the
+// CPUs come after tasks and locks), so the stride is measured, not assumed.
 const uint8_t probe[max_state_bytes] = {};
 
 template <auto field, uint8_t mask = 0xFF>
 ByteLoc task_byte(const Model& m)
 {
     auto at = [&](int t) { return int64_t(&(m.view(probe).task(t).*field)() - probe); };
-    return {at(0), m.layout().ntasks > 1 ? at(1) - at(0) : 0, mask};
+    return {at(0), at(1) - at(0), mask};
 }
 template <auto field>
 ByteLoc cpu_byte(const Model& m)
 {
     auto at = [&](int c) { return int64_t(&(m.view(probe).cpu(c).*field)() - probe); };
-    return {at(0), m.layout().ncpus > 1 ? at(1) - at(0) : 0, 0xFF};
+    return {at(0), at(1) - at(0), 0xFF};
 }
 template <auto field, uint8_t mask = 0xFF>
 ByteLoc lock_byte(const Model& m)   // lock m is value m + 1: the base is one stride before lock 0
 {
     auto at = [&](int l) { return int64_t(&(m.view(probe).lock(l).*field)() - probe); };
-    const int64_t stride = m.layout().nlocks > 1 ? at(1) - at(0) : int64_t(m.layout().lock_bytes());
-    return {at(0) - stride, stride, mask};
+    return {at(0) - (at(1) - at(0)), at(1) - at(0), mask};
 }
 
 const std::array<Access, 18> field_table{{
