@@ -113,7 +113,9 @@ int cmd_check(const CheckOptions& opt)
     if (run.trace)
         std::cout << " (" << run.trace->property << ")";
     if (r.verdict == explorer::Verdict::incomplete)
-        std::cout << " (stopped by " << r.limit << "; no violation among the states covered)";
+        std::cout << (r.limit == "out of memory" ? " (out of memory: the allocator refused"
+                                                 : " (stopped by " + r.limit)
+                  << "; no violation among the states covered)";
     std::cout << "\n" << stats_text(r.stats);
     // "only a wasted wakeup" (v29 7/9 race (B)) as a number
     std::cout << "wasted wakeups: " << model.events(kernel::Model::wasted_wakeup)

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <new>
 
 #include "cli/commands.hpp"
 #include "kernel/error.hpp"
@@ -94,5 +95,11 @@ int main(int argc, char** argv)
         std::fflush(stdout);
         std::cerr << "proxycheck: error: " << e.what() << "\n";
         return 2;
+    } catch (const std::bad_alloc&) {
+        // The searches stop cleanly on their own; this is what is left (a
+        // counterexample's rendering, a report) running out of memory.
+        std::fflush(stdout);
+        std::cerr << "proxycheck: out of memory\n";
+        return 3;
     }
 }

@@ -37,11 +37,6 @@ public:
         if constexpr (CostedModel<M>)
             cheapest_ = order == Order::cheapest_shortest;
         options_.threads = std::max(1u, options_.threads);
-        if (options_.mode == Mode::exact) {
-            store_ = std::make_unique<StateStore>(model.state_size());
-            if (cheapest_)
-                store_->enable_costs();
-        }
     }
 
     Result run()
@@ -124,11 +119,19 @@ private:
     Result run_exact(std::chrono::steady_clock::time_point start)
     {
         Result result;
-        std::vector<uint8_t> init(model_.state_size());
-        model_.initial_state(init.data());
-        store_->insert(init.data(), no_parent, 0);
-        if (auto v = checker_.check_state(init.data()))
-            result.finding = Finding{0, *v, false};
+        try {
+            store_ = std::make_unique<StateStore>(model_.state_size());
+            if (cheapest_)
+                store_->enable_costs();
+            std::vector<uint8_t> init(model_.state_size());
+            model_.initial_state(init.data());
+            store_->insert(init.data(), no_parent, 0);
+            if (auto v = checker_.check_state(init.data()))
+                result.finding = Finding{0, *v, false};
+        } catch (const std::bad_alloc&) {
+            result.limit = "out of memory";
+            return result;
+        }
         if (options_.threads > 1 && !result.finding) {
             ParallelSearch<M, C> search(model_, checker_, *store_, limits_, progress_, cheapest_, options_.threads,
                                         start);
@@ -145,12 +148,7 @@ private:
             result.stats = stats_;
             return result;
         }
-        try {
-            run_one_thread(result, start);
-        } catch (const std::bad_alloc&) {
-            // Nothing is half-inserted: the store is whole, the search stops here.
-            result.limit = "out of memory";
-        }
+        run_one_thread(result, start);
         return result;
     }
 
@@ -172,50 +170,55 @@ private:
             candidates.push_back({Finding{idx, v, at_terminal}, at_depth});
             stop_at = std::min(stop_at, level_end);
         };
-        for (uint64_t head = 0; head < stop_at && (cheapest_ || !result.finding) && head < store.count(); ++head) {
-            if (head == level_end) {
-                ++depth;
-                level_end = store.count();
+        try {
+            for (uint64_t head = 0; head < stop_at && (cheapest_ || !result.finding) && head < store.count(); ++head) {
+                if (head == level_end) {
+                    ++depth;
+                    level_end = store.count();
+                }
+                if ((head & 1023) == 0 && (result.limit = check_time(start)) != "")
+                    break;
+                if ((head & 4095) == 0)
+                    progress_.update(store.count(), store.count() - head, depth, store.bytes_used());
+                const uint32_t cur = static_cast<uint32_t>(head);
+                bool any = false;
+                model_.for_each_successor(store.state(cur), [&](Label label, const uint8_t* next) {
+                    any = true;
+                    ++stats_.transitions;
+                    if (!result.limit.empty() || (!cheapest_ && result.finding))
+                        return;
+                    // A limit stops only a step to a new state: one back to a stored state costs nothing.
+                    if (store.count() >= max_count() && !store.contains(next)) {
+                        result.limit = limits_.max_states && store.count() >= limits_.max_states
+                                           ? "--max-states " + std::to_string(limits_.max_states)
+                                           : "the store's 2^32 state indices";
+                        return;
+                    }
+                    if (limits_.memory_bytes && store.bytes_used() + store.bytes_next_growth() > limits_.memory_bytes &&
+                        !store.contains(next)) {
+                        result.limit = memory_limit_text();
+                        return;
+                    }
+                    auto [idx, inserted] = store.insert(next, cur, label);
+                    if (cheapest_ && (inserted || idx >= level_end))
+                        price(cur, idx, inserted, label, next);
+                    if (inserted) {
+                        if (auto v = checker_.check_state(next))
+                            found(idx, *v, false, depth + 1);
+                    }
+                });
+                if (!any) {
+                    ++stats_.terminal_states;
+                    if (cheapest_ || !result.finding)
+                        if (auto v = checker_.check_deadlock(store.state(cur)))
+                            found(cur, *v, true, depth);
+                }
+                if (!result.limit.empty())
+                    break;
             }
-            if ((head & 1023) == 0 && (result.limit = check_time(start)) != "")
-                break;
-            if ((head & 4095) == 0)
-                progress_.update(store.count(), store.count() - head, depth, store.bytes_used());
-            const uint32_t cur = static_cast<uint32_t>(head);
-            bool any = false;
-            model_.for_each_successor(store.state(cur), [&](Label label, const uint8_t* next) {
-                any = true;
-                ++stats_.transitions;
-                if (!result.limit.empty() || (!cheapest_ && result.finding))
-                    return;
-                // A limit stops only a step to a new state: one back to a stored state costs nothing.
-                if (store.count() >= max_count() && !store.contains(next)) {
-                    result.limit = limits_.max_states && store.count() >= limits_.max_states
-                                       ? "--max-states " + std::to_string(limits_.max_states)
-                                       : "the store's 2^32 state indices";
-                    return;
-                }
-                if (limits_.memory_bytes && store.bytes_used() + store.bytes_next_growth() > limits_.memory_bytes &&
-                    !store.contains(next)) {
-                    result.limit = memory_limit_text();
-                    return;
-                }
-                auto [idx, inserted] = store.insert(next, cur, label);
-                if (cheapest_ && (inserted || idx >= level_end))
-                    price(cur, idx, inserted, label, next);
-                if (inserted) {
-                    if (auto v = checker_.check_state(next))
-                        found(idx, *v, false, depth + 1);
-                }
-            });
-            if (!any) {
-                ++stats_.terminal_states;
-                if (cheapest_ || !result.finding)
-                    if (auto v = checker_.check_deadlock(store.state(cur)))
-                        found(cur, *v, true, depth);
-            }
-            if (!result.limit.empty())
-                break;
+        } catch (const std::bad_alloc&) {
+            // Nothing is half-inserted: the store is whole, the search stops here.
+            result.limit = "out of memory";
         }
         progress_.finish();
         if (cheapest_ && !candidates.empty())

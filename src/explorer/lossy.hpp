@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "explorer/alloc.hpp"
 #include "explorer/progress.hpp"
 #include "explorer/types.hpp"
 
@@ -67,7 +68,7 @@ private:
     bool wants_growth() const { return (count_ + 1) * 4 > size_ * 3; }
     static uint64_t* alloc(size_t n)
     {
-        auto* p = static_cast<uint64_t*>(std::calloc(n, sizeof(uint64_t)));
+        auto* p = static_cast<uint64_t*>(big_alloc(n * sizeof(uint64_t), true));
         if (!p)
             throw std::bad_alloc();
         return p;
@@ -107,7 +108,7 @@ public:
     BitState(uint64_t bits, unsigned k) : m_(std::max<uint64_t>(bits, 64)), k_(std::max(1u, k))
     {
         // calloc: untouched pages of a large array cost nothing until a bit lands there.
-        words_ = static_cast<uint64_t*>(std::calloc((m_ + 63) / 64, sizeof(uint64_t)));
+        words_ = static_cast<uint64_t*>(big_alloc((m_ + 63) / 64 * sizeof(uint64_t), true));
         if (!words_)
             throw std::bad_alloc();
     }
@@ -171,7 +172,10 @@ public:
     {
         if ((count_ & mask) == 0) {
             chunks_.reserve(chunks_.size() + 1);
-            chunks_.emplace_back(new Entry[size_t(mask) + 1]);
+            auto* p = static_cast<Entry*>(big_alloc(chunk_bytes, false));
+            if (!p)
+                throw std::bad_alloc();
+            chunks_.emplace_back(p);
         }
         at(uint32_t(count_)) = {parent, step};
         return uint32_t(count_++);
@@ -187,9 +191,12 @@ private:
     static_assert(sizeof(Entry) == 6);
     static constexpr uint32_t mask = (1u << 16) - 1;
     static constexpr uint64_t chunk_bytes = (uint64_t(mask) + 1) * sizeof(Entry);
-    Entry& at(uint32_t i) { return chunks_[i >> 16][i & mask]; }
-    const Entry& at(uint32_t i) const { return chunks_[i >> 16][i & mask]; }
-    std::vector<std::unique_ptr<Entry[]>> chunks_;
+    Entry& at(uint32_t i) { return chunks_[i >> 16].get()[i & mask]; }
+    const Entry& at(uint32_t i) const { return chunks_[i >> 16].get()[i & mask]; }
+    struct Free {
+        void operator()(void* p) const { std::free(p); }
+    };
+    std::vector<std::unique_ptr<Entry, Free>> chunks_;
     uint64_t count_ = 0;
 };
 
@@ -208,7 +215,10 @@ public:
     {
         if (count_ / per_block >= blocks_.size()) {
             blocks_.reserve(blocks_.size() + 1);
-            blocks_.emplace_back(new uint8_t[block_bytes()]);
+            auto* p = static_cast<uint8_t*>(big_alloc(block_bytes(), false));
+            if (!p)
+                throw std::bad_alloc();
+            blocks_.emplace_back(p);
         }
         uint8_t* r = rec(count_);
         std::memcpy(r, &index, 4);
@@ -235,8 +245,11 @@ private:
         std::memcpy(&v, rec(pos) + off, sizeof v);
         return v;
     }
+    struct Free {
+        void operator()(void* p) const { std::free(p); }
+    };
     size_t size_, rec_;
-    std::vector<std::unique_ptr<uint8_t[]>> blocks_;
+    std::vector<std::unique_ptr<uint8_t, Free>> blocks_;
     uint64_t count_ = 0;
 };
 

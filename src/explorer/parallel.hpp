@@ -38,6 +38,7 @@
 #include <thread>
 #include <vector>
 
+#include "explorer/alloc.hpp"
 #include "explorer/progress.hpp"
 #include "explorer/types.hpp"
 
@@ -72,7 +73,7 @@ public:
              c <= size_t(std::min<uint64_t>(upto, max_store_states) >> StateStore::chunk_bits); ++c) {
             if (chunks_[c].load(std::memory_order_acquire))
                 continue;
-            auto* p = static_cast<std::atomic<uint64_t>*>(std::calloc(chunk_bytes(), 1));
+            auto* p = static_cast<std::atomic<uint64_t>*>(big_alloc(chunk_bytes(), true));
             if (!p)
                 return false;
             std::atomic<uint64_t>* expected = nullptr;
@@ -241,8 +242,11 @@ private:
                 L.end = std::min(b + grab, level_end_);
             }
             const uint64_t n = store_.count();
-            if (!store_.reserve_ahead(ahead, store_budget()) ||
-                (limits_.memory_bytes && store_.bytes_used() + words_.bytes() > limits_.memory_bytes)) {
+            if (!store_.reserve_ahead(ahead, store_budget())) {
+                stop_with(store_.over_limit() ? memory_limit_text() : "out of memory");
+                return;
+            }
+            if (limits_.memory_bytes && store_.bytes_used() + words_.bytes() > limits_.memory_bytes) {
                 stop_with(memory_limit_text());
                 return;
             }
@@ -380,7 +384,7 @@ private:
             if (pause_.load(std::memory_order_relaxed)) {
                 const uint64_t limit = limits_.memory_bytes ? store_budget() : 0;
                 if (!store_.begin_growth(limit, fresh_)) {
-                    stop_with(limits_.memory_bytes ? memory_limit_text() : "out of memory");
+                    stop_with(store_.over_limit() ? memory_limit_text() : "out of memory");
                     finish(false);
                     return;
                 }

@@ -28,6 +28,7 @@
 #include <thread>
 #include <utility>
 
+#include "explorer/alloc.hpp"
 #include "explorer/cost.hpp"
 
 namespace pxc::explorer {
@@ -249,6 +250,10 @@ public:
         return true;
     }
 
+    // Whether the last refusal of reserve_ahead() or begin_growth() was the
+    // memory limit (else the allocator).
+    bool over_limit() const { return over_limit_.load(std::memory_order_relaxed); }
+
     // Doubles the table. No put() may run meanwhile. False (and the table
     // unchanged) when the memory limit (0: none) or the allocator refuses.
     bool grow_table(uint64_t memory_limit)
@@ -262,10 +267,12 @@ public:
     }
     // The same in parts, for several threads: begin_growth, then
     // rehash_part(part, parts) by each, then end_growth.
-    bool begin_growth(uint64_t memory_limit, std::atomic<uint64_t>*& fresh) const
+    bool begin_growth(uint64_t memory_limit, std::atomic<uint64_t>*& fresh)
     {
-        if (memory_limit && bytes_used() + table_size_ * 2 * sizeof(uint64_t) > memory_limit)
+        if (memory_limit && bytes_used() + table_size_ * 2 * sizeof(uint64_t) > memory_limit) {
+            over_limit_.store(true, std::memory_order_relaxed);
             return false;
+        }
         fresh = alloc_table(table_size_ * 2);
         return fresh != nullptr;
     }
@@ -308,7 +315,7 @@ private:
     {
         // calloc: fresh pages come zeroed from the kernel, not written twice.
         static_assert(sizeof(std::atomic<uint64_t>) == sizeof(uint64_t));
-        return static_cast<std::atomic<uint64_t>*>(std::calloc(n, sizeof(uint64_t)));
+        return static_cast<std::atomic<uint64_t>*>(big_alloc(n * sizeof(uint64_t), true));
     }
 
     uint8_t* chunk(uint32_t i) const { return chunks_[i >> chunk_bits].load(std::memory_order_acquire); }
@@ -327,9 +334,11 @@ private:
             return false;
         if (chunks_[c].load(std::memory_order_acquire))
             return true;
-        if (memory_limit && bytes_used() + chunk_bytes() > memory_limit)
+        if (memory_limit && bytes_used() + chunk_bytes() > memory_limit) {
+            over_limit_.store(true, std::memory_order_relaxed);
             return false;
-        auto* p = static_cast<uint8_t*>(std::malloc(chunk_bytes()));
+        }
+        auto* p = static_cast<uint8_t*>(big_alloc(chunk_bytes(), false));
         if (!p)
             return false;
         uint8_t* expected = nullptr;
@@ -355,6 +364,7 @@ private:
     std::atomic<uint64_t> count_{0};
     std::atomic<uint64_t> reserved_{0};   // put(): indices promised, for max_count
     std::atomic<uint64_t> lost_{0};
+    std::atomic<bool> over_limit_{false};
     std::atomic<uint64_t>* table_ = nullptr;
     size_t table_size_ = 0;
 };
