@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "explorer/batch.hpp"
 #include "explorer/cost.hpp"
 #include "explorer/lossy.hpp"
 #include "explorer/memory.hpp"
@@ -171,6 +172,7 @@ private:
             stop_at = std::min(stop_at, level_end);
         };
         try {
+            SuccessorBatch batch(model_.state_size());
             for (uint64_t head = 0; head < stop_at && (cheapest_ || !result.finding) && head < store.count(); ++head) {
                 if (head == level_end) {
                     ++depth;
@@ -181,32 +183,35 @@ private:
                 if ((head & 4095) == 0)
                     progress_.update(store.count(), store.count() - head, depth, store.bytes_used());
                 const uint32_t cur = static_cast<uint32_t>(head);
-                bool any = false;
-                model_.for_each_successor(store.state(cur), [&](Label label, const uint8_t* next) {
-                    any = true;
+                batch.collect(model_, store.state(cur), store);
+                const bool any = batch.size() > 0;
+                for (size_t j = 0; j < batch.size(); ++j) {
+                    const uint8_t* next = batch.state(j);
+                    const Label label = batch.label(j);
                     ++stats_.transitions;
                     if (!result.limit.empty() || (!cheapest_ && result.finding))
-                        return;
+                        continue;
                     // A limit stops only a step to a new state: one back to a stored state costs nothing.
                     if (store.count() >= max_count() && !store.contains(next)) {
                         result.limit = limits_.max_states && store.count() >= limits_.max_states
                                            ? "--max-states " + std::to_string(limits_.max_states)
                                            : "the store's 2^32 state indices";
-                        return;
+                        continue;
                     }
-                    if (limits_.memory_bytes && store.bytes_used() + store.bytes_next_growth() > limits_.memory_bytes &&
+                    if (limits_.memory_bytes &&
+                        store.bytes_used() + store.bytes_next_growth() > limits_.memory_bytes &&
                         !store.contains(next)) {
                         result.limit = memory_limit_text();
-                        return;
+                        continue;
                     }
-                    auto [idx, inserted] = store.insert(next, cur, label);
+                    auto [idx, inserted] = store.insert(next, batch.hash(j), cur, label);
                     if (cheapest_ && (inserted || idx >= level_end))
                         price(cur, idx, inserted, label, next);
                     if (inserted) {
                         if (auto v = checker_.check_state(next))
                             found(idx, *v, false, depth + 1);
                     }
-                });
+                }
                 if (!any) {
                     ++stats_.terminal_states;
                     if (cheapest_ || !result.finding)

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "explorer/alloc.hpp"
+#include "explorer/batch.hpp"
 #include "explorer/progress.hpp"
 #include "explorer/types.hpp"
 
@@ -116,8 +117,11 @@ public:
     ParallelSearch(const M& model, C& checker, StateStore& store, const Limits& limits, Progress& progress,
                    bool cheapest, unsigned threads, std::chrono::steady_clock::time_point start)
         : model_(model), checker_(checker), store_(store), limits_(limits), progress_(progress), cheapest_(cheapest),
-          nthreads_(std::max(1u, threads)), start_(start), words_(cheapest ? 2 : 1), locals_(nthreads_)
+          nthreads_(std::max(1u, threads)), start_(start), words_(cheapest ? 2 : 1)
     {
+        locals_.reserve(nthreads_);
+        for (unsigned t = 0; t < nthreads_; ++t)
+            locals_.emplace_back(model.state_size());
         max_count_ = limits.max_states ? std::min(limits.max_states, max_store_states) : max_store_states;
     }
 
@@ -166,6 +170,8 @@ private:
         Violation violation;
     };
     struct alignas(64) Local {
+        explicit Local(size_t state_size = 0) : batch(state_size) {}
+        SuccessorBatch batch;
         uint64_t cur = 0, end = 0;   // parents taken, not yet expanded
         uint64_t transitions = 0, terminals = 0;
         std::vector<Candidate> candidates;
@@ -277,15 +283,17 @@ private:
         if (cheapest_)
             pcost = store_.cost(p);
         const uint64_t next_begin = level_end_;
-        uint32_t steps = 0;
-        model_.for_each_successor(s, [&](Label label, const uint8_t* next) {
-            const uint32_t step = steps++;
+        L.batch.collect(model_, s, store_);
+        const uint32_t steps = uint32_t(L.batch.size());
+        for (uint32_t step = 0; step < steps; ++step) {
             if (stop_.load(std::memory_order_relaxed))
-                return;
+                break;
             if (step > 0xFFFF) {
                 stop_with("a state has more than 65536 successors");
-                return;
+                break;
             }
+            const uint8_t* next = L.batch.state(step);
+            const Label label = L.batch.label(step);
             PathCost c = 0;
             bool priced = false;
             auto price = [&] {
@@ -295,7 +303,6 @@ private:
                 priced = true;
                 return c;
             };
-            const uint64_t h = XXH3_64bits(next, store_.state_size());
             auto fill = [&](uint32_t idx) {
                 if (cheapest_) {
                     store_.set_cost(idx, price());
@@ -303,7 +310,7 @@ private:
                 }
                 words_.at(idx, 0).store(key(price(), rank, step), std::memory_order_relaxed);
             };
-            const auto [idx, put] = store_.put(next, h, max_count_, p, label, fill, stop_);
+            const auto [idx, put] = store_.put(next, L.batch.hash(step), max_count_, p, label, fill, stop_);
             if (put == StateStore::Put::inserted) {
                 if (store_.table_wants_growth(store_.count() + ahead / 4))
                     pause_.store(true, std::memory_order_relaxed);
@@ -312,13 +319,15 @@ private:
             } else if (put == StateStore::Put::found) {
                 if (idx >= next_begin)
                     improve(idx, p, label, price(), rank, step);
+            } else if (put == StateStore::Put::table_full) {
+                stop_with("the hash table filled up between two growths (a state with very many successors)");
             } else if (!stop_.load(std::memory_order_relaxed)) {
                 stop_with(store_.lost() ? memory_limit_text()
                           : limits_.max_states && store_.count() >= limits_.max_states
                               ? "--max-states " + std::to_string(limits_.max_states)
                               : "the store's 2^32 state indices");
             }
-        });
+        }
         L.transitions += steps;
         pw.store(uint64_t(rank) | uint64_t(steps) << 32, std::memory_order_relaxed);
         if (steps == 0) {

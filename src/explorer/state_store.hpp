@@ -133,6 +133,16 @@ public:
     // The table is kept at most half full.
     bool table_wants_growth(uint64_t n) const { return n * 2 > table_size_; }
 
+    // Prefetching, for a batch of lookups (h = XXH3_64bits of the bytes):
+    // first the home slots of all, then the states those slots name.
+    void prefetch_slot(uint64_t h) const { __builtin_prefetch(&table_[h & (table_size_ - 1)]); }
+    void prefetch_match(uint64_t h) const
+    {
+        const uint64_t e = table_[h & (table_size_ - 1)].load(std::memory_order_relaxed);
+        if (uint32_t(e >> 32) == tag_of(h) && uint32_t(e) < busy_index - 1)
+            __builtin_prefetch(state(uint32_t(e)));
+    }
+
     bool contains(const uint8_t* bytes) const
     {
         const uint64_t h = XXH3_64bits(bytes, size_);
@@ -151,7 +161,11 @@ public:
     // Throws std::bad_alloc when memory runs out (nothing is half-inserted).
     std::pair<uint32_t, bool> insert(const uint8_t* bytes, uint32_t parent, Label label)
     {
-        const uint64_t h = XXH3_64bits(bytes, size_);
+        return insert(bytes, XXH3_64bits(bytes, size_), parent, label);
+    }
+    // The same with h = XXH3_64bits(bytes).
+    std::pair<uint32_t, bool> insert(const uint8_t* bytes, uint64_t h, uint32_t parent, Label label)
+    {
         const uint32_t tag = tag_of(h);
         size_t mask = table_size_ - 1;
         for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
@@ -184,7 +198,9 @@ public:
     // set what else the caller keeps per state). The chunk for the new index
     // must exist (reserve_ahead()); the table must not be over half full
     // (table_wants_growth(), grow_table() between rounds of put()).
-    enum class Put { found, inserted, refused };
+    // refused: max_count reached (or, with lost(), memory); table_full: the
+    // table is 15/16 full (the caller did not let it grow in time).
+    enum class Put { found, inserted, refused, table_full };
     template <class Fill>
     std::pair<uint32_t, Put> put(const uint8_t* bytes, uint64_t h, uint64_t max_count, uint32_t parent, Label label,
                                  Fill&& fill, const std::atomic<bool>& stop)
@@ -195,7 +211,11 @@ public:
             uint64_t e = table_[slot].load(std::memory_order_acquire);
             for (;;) {
                 if (e == 0) {
-                    if (reserved_.fetch_add(1, std::memory_order_relaxed) >= max_count) {
+                    // The table must keep empty slots (the threads pause to grow it at half full).
+                    if (count_.load(std::memory_order_relaxed) + 1 >= table_size_ - table_size_ / 16)
+                        return {0, Put::table_full};
+                    const bool limited = max_count < max_store_states;
+                    if (limited && reserved_.fetch_add(1, std::memory_order_relaxed) >= max_count) {
                         reserved_.fetch_sub(1, std::memory_order_relaxed);
                         return {0, Put::refused};
                     }
@@ -214,7 +234,8 @@ public:
                         table_[slot].store(uint64_t(tag) << 32 | idx, std::memory_order_release);
                         return {idx, Put::inserted};
                     }
-                    reserved_.fetch_sub(1, std::memory_order_relaxed);
+                    if (limited)
+                        reserved_.fetch_sub(1, std::memory_order_relaxed);
                     continue;   // e is what another thread put there: look at it
                 }
                 if (uint32_t(e >> 32) != tag)
@@ -280,26 +301,55 @@ public:
     {
         const size_t begin = table_size_ * part / parts, end = table_size_ * (part + 1) / parts;
         const size_t mask = table_size_ * 2 - 1;
-        for (size_t i = begin; i < end; ++i) {
-            const uint64_t e = table_[i].load(std::memory_order_relaxed);
-            if (e == 0)
-                continue;
-            const uint32_t idx = uint32_t(e);
-            if (idx == busy_index - 1)
-                continue;   // a state that was never stored (lost())
-            const uint64_t h = XXH3_64bits(state(idx), size_);
+        // A pipeline over the entries: the state of entry i is prefetched,
+        // hashed `depth` entries later (its new slot prefetched), and placed
+        // `depth` entries after that, so that the cache misses overlap.
+        constexpr size_t depth = 8;
+        uint64_t stage1[depth], stage2[depth], hash2[depth];
+        size_t n1 = 0, n2 = 0, head1 = 0, head2 = 0;
+        auto place = [&](uint64_t e, uint64_t h) {
             for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
                 uint64_t empty = 0;
                 if (parts == 1) {
                     if (fresh[slot].load(std::memory_order_relaxed) == 0) {
                         fresh[slot].store(e, std::memory_order_relaxed);
-                        break;
+                        return;
                     }
                 } else if (fresh[slot].compare_exchange_strong(empty, e, std::memory_order_relaxed)) {
-                    break;
+                    return;
                 }
             }
+        };
+        auto to_stage2 = [&](uint64_t e) {
+            const uint64_t h = XXH3_64bits(state(uint32_t(e)), size_);
+            __builtin_prefetch(&fresh[h & mask], 1);
+            if (n2 == depth) {
+                place(stage2[head2], hash2[head2]);
+                stage2[head2] = e, hash2[head2] = h;
+                head2 = (head2 + 1) % depth;
+            } else {
+                stage2[(head2 + n2) % depth] = e, hash2[(head2 + n2) % depth] = h;
+                ++n2;
+            }
+        };
+        for (size_t i = begin; i < end; ++i) {
+            const uint64_t e = table_[i].load(std::memory_order_relaxed);
+            if (e == 0 || uint32_t(e) == busy_index - 1)
+                continue;   // empty, or a state that was never stored (lost())
+            __builtin_prefetch(state(uint32_t(e)));
+            if (n1 == depth) {
+                to_stage2(stage1[head1]);
+                stage1[head1] = e;
+                head1 = (head1 + 1) % depth;
+            } else {
+                stage1[(head1 + n1) % depth] = e;
+                ++n1;
+            }
         }
+        for (size_t k = 0; k < n1; ++k)
+            to_stage2(stage1[(head1 + k) % depth]);
+        for (size_t k = 0; k < n2; ++k)
+            place(stage2[(head2 + k) % depth], hash2[(head2 + k) % depth]);
     }
     void end_growth(std::atomic<uint64_t>* fresh)
     {
@@ -361,9 +411,9 @@ private:
     size_t stride_;   // arena bytes per state: the state, then its cost if enabled
     std::unique_ptr<std::atomic<uint8_t*>[]> chunks_;
     std::atomic<uint64_t> chunk_count_{0};
-    std::atomic<uint64_t> count_{0};
-    std::atomic<uint64_t> reserved_{0};   // put(): indices promised, for max_count
-    std::atomic<uint64_t> lost_{0};
+    alignas(64) std::atomic<uint64_t> count_{0};
+    alignas(64) std::atomic<uint64_t> reserved_{0};   // put(): indices promised, for max_count
+    alignas(64) std::atomic<uint64_t> lost_{0};
     std::atomic<bool> over_limit_{false};
     std::atomic<uint64_t>* table_ = nullptr;
     size_t table_size_ = 0;
