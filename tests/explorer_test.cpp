@@ -595,6 +595,25 @@ struct Lattice {
     }
 };
 
+// Two bytes (depth, value): 100 steps from every state to (depth + 1,
+// (7 * value + step) % 251), up to depth 4. A parent with more than 64 steps
+// makes the parallel search rank its level by sorting.
+struct Fan {
+    size_t state_size() const { return 2; }
+    void initial_state(uint8_t* out) const { out[0] = out[1] = 0; }
+    template <class F>
+    void for_each_successor(const uint8_t* s, F&& cb) const
+    {
+        if (s[0] == 4)
+            return;
+        for (int k = 0; k < 100; ++k) {
+            const uint8_t next[2] = {uint8_t(s[0] + 1), uint8_t((7 * s[1] + k) % 251)};
+            cb(Label(k), next);
+        }
+    }
+    StepCost step_cost(Label l, const uint8_t*, const uint8_t*) const { return {uint8_t(l % 3 == 1), 0}; }
+};
+
 // A checker without state, safe to call from several threads.
 struct Flags {
     bool (*bad)(const uint8_t*) = nullptr;
@@ -696,6 +715,8 @@ TEST_CASE("every thread count reports the one-thread counterexample and statisti
     check_thread_invariance(Lattice{20}, {[](const uint8_t* s) { return s[3] == 9 && s[0] > 4; }});
     check_thread_invariance(Lattice{6}, {nullptr, [](const uint8_t*) { return true; }});   // the one terminal state
     check_thread_invariance(Counter{20, {1, 3}}, {[](const uint8_t* s) { return s[0] == 7; }});
+    check_thread_invariance(Fan{}, {});
+    check_thread_invariance(Fan{}, {[](const uint8_t* s) { return s[0] == 3 && s[1] % 50 == 17; }});
     check_thread_invariance(Tree{}, {nullptr, [](const uint8_t* s) { return s[0] == 5; }});
     check_thread_invariance(Fork{}, {[](const uint8_t* s) { return s[0] == 3; }, [](const uint8_t* s) { return s[0] == 2; }});
     // A violating initial state.

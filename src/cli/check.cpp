@@ -65,6 +65,9 @@ int cmd_check(const CheckOptions& opt)
         trace::require_dot(opt.pictures.svg);
     const explorer::Limits limits = make_limits(opt.memory, opt.max_states, opt.seconds);
     const explorer::Options options = make_options(opt.threads, opt.mode, limits);
+    if (options.mode != explorer::Mode::exact && opt.threads > 1)
+        std::fprintf(stderr, "proxycheck: --mode %s searches on one thread (--threads applies to exact mode)\n",
+                     opt.mode.c_str());
     const Scenario sc = load_scenario(opt.model);
     const FeatureSet fs = resolve_features(sc, split_feature_list(opt.features), SourceLoc{"--features", 0, 0});
     const kernel::Model model(sc, fs);

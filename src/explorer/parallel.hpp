@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <atomic>
 #include <barrier>
+#include <bit>
 #include <chrono>
 #include <cstdlib>
 #include <exception>
@@ -162,7 +163,9 @@ private:
     static constexpr unsigned grab = 8;          // parents a thread takes at a time
     static constexpr uint64_t ahead = 1 << 14;   // chunks are allocated this many states ahead
 
-    enum class Phase { expand, rehash, done };
+    // expand: the threads expand the level. rehash: they share the table's
+    // doubling. mark, rank: they rank the new level (see rank_level()).
+    enum class Phase { expand, rehash, mark, rank, done };
 
     struct Candidate {
         uint32_t state;
@@ -201,8 +204,10 @@ private:
             try {
                 if (phase == Phase::expand)
                     expand_round(locals_[t], t == 0);
-                else
+                else if (phase == Phase::rehash)
                     store_.rehash_part(fresh_, t, nthreads_);
+                else
+                    rank_part(phase, t);
             } catch (const std::bad_alloc&) {
                 stop_with("out of memory");
             } catch (const std::exception& e) {
@@ -386,6 +391,22 @@ private:
                 phase_ = Phase::expand;
                 return;
             }
+            if (phase_ == Phase::mark) {
+                // Where each parent's children start in the new level.
+                uint32_t at = 0;
+                for (size_t p = 0; p < marks_.size(); ++p) {
+                    starts_[p] = at;
+                    at += uint32_t(std::popcount(marks_[p].load(std::memory_order_relaxed)));
+                }
+                phase_ = Phase::rank;
+                return;
+            }
+            if (phase_ == Phase::rank) {
+                std::vector<std::atomic<uint64_t>>().swap(marks_);
+                std::vector<uint32_t>().swap(starts_);
+                next_level();
+                return;
+            }
             if (stop_.load(std::memory_order_relaxed)) {
                 finish(false);
                 return;
@@ -439,28 +460,74 @@ private:
             phase_ = Phase::done;
             return;
         }
-        // Rank the new level: its order in a one-thread search.
-        const uint64_t sort_bytes = (ne - nb) * sizeof(std::pair<uint64_t, uint32_t>);
-        if (limits_.memory_bytes && store_.bytes_used() + words_.bytes() + sort_bytes > limits_.memory_bytes) {
+        rank_level(nb, ne);
+    }
+
+    // Ranks the new level [nb, ne): a state's rank is the place of its order
+    // key (parent rank, step) among the level's keys. When no parent has more
+    // than 64 steps, in O(n) and shared by the threads: each marks its step
+    // in a 64-bit word of its parent (Phase::mark); a prefix sum over the
+    // parents gives where each parent's children start (one thread); a
+    // child's rank is its parent's start plus the marks below its step
+    // (Phase::rank). Else by sorting the keys.
+    void rank_level(uint64_t nb, uint64_t ne)
+    {
+        const uint64_t parents = level_end_ - level_begin_;
+        bool narrow = true;
+        for (uint64_t i = level_begin_; i < level_end_ && narrow; ++i)
+            narrow = (words_.at(uint32_t(i), 0).load(std::memory_order_relaxed) >> 32) <= 64;
+        const uint64_t extra = narrow ? parents * (sizeof(uint64_t) + sizeof(uint32_t))
+                                      : (ne - nb) * sizeof(std::pair<uint64_t, uint32_t>);
+        if (limits_.memory_bytes && store_.bytes_used() + words_.bytes() + extra > limits_.memory_bytes) {
             stop_with(memory_limit_text());
             phase_ = Phase::done;
             return;
         }
-        peak_bytes_ = std::max(peak_bytes_, store_.bytes_used() + words_.bytes() + sort_bytes);
-        {
-            std::vector<std::pair<uint64_t, uint32_t>> order;
-            order.reserve(ne - nb);
-            for (uint64_t i = nb; i < ne; ++i)
-                order.emplace_back(order_key(uint32_t(i)), uint32_t(i));
-            std::sort(order.begin(), order.end());
-            for (size_t r = 0; r < order.size(); ++r)
-                words_.at(order[r].second, 0).store(r, std::memory_order_relaxed);
+        peak_bytes_ = std::max(peak_bytes_, store_.bytes_used() + words_.bytes() + extra);
+        if (narrow) {
+            marks_ = std::vector<std::atomic<uint64_t>>(parents);
+            starts_.assign(parents, 0);
+            phase_ = Phase::mark;
+            return;
         }
+        std::vector<std::pair<uint64_t, uint32_t>> order;
+        order.reserve(ne - nb);
+        for (uint64_t i = nb; i < ne; ++i)
+            order.emplace_back(order_key(uint32_t(i)), uint32_t(i));
+        std::sort(order.begin(), order.end());
+        for (size_t r = 0; r < order.size(); ++r)
+            words_.at(order[r].second, 0).store(r, std::memory_order_relaxed);
+        next_level();
+    }
+
+    // This thread's share of the new level in Phase::mark or Phase::rank.
+    void rank_part(Phase phase, unsigned t)
+    {
+        const uint64_t nb = level_end_, n = store_.count() - nb;
+        const uint64_t begin = nb + n * t / nthreads_, end = nb + n * (t + 1) / nthreads_;
+        for (uint64_t i = begin; i < end; ++i) {
+            const uint64_t k = order_key(uint32_t(i));
+            const uint32_t parent = rank_of_key(k), step = uint32_t(k >> 1) & 0xFFFF;
+            if (phase == Phase::mark)
+                marks_[parent].fetch_or(uint64_t(1) << step, std::memory_order_relaxed);
+            else
+                words_.at(uint32_t(i), 0)
+                    .store(starts_[parent] + std::popcount(marks_[parent].load(std::memory_order_relaxed) &
+                                                           ((uint64_t(1) << step) - 1)),
+                           std::memory_order_relaxed);
+        }
+    }
+
+    // The new level becomes the one to expand.
+    void next_level()
+    {
+        const uint64_t nb = level_end_, ne = store_.count();
         words_.release_below(nb);
         level_begin_ = nb;
         level_end_ = ne;
         next_.store(nb, std::memory_order_relaxed);
         ++depth_;
+        phase_ = Phase::expand;
     }
 
     // The search ends: with the level complete (`level_done`, a violation in
@@ -550,6 +617,8 @@ private:
     uint32_t depth_ = 0;
     Phase phase_ = Phase::expand;
     std::atomic<uint64_t>* fresh_ = nullptr;
+    std::vector<std::atomic<uint64_t>> marks_;   // per parent: the steps that are some child's order key
+    std::vector<uint32_t> starts_;               // per parent: the rank of its first child
     uint64_t peak_bytes_ = 0;
 };
 
