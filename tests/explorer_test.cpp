@@ -912,7 +912,8 @@ TEST_CASE("the state store's put() stores each state once when threads race to i
                 const uint32_t i = t % 2 ? n - 1 - k : k;   // two threads each way
                 const auto b = bytes(i);
                 const auto [idx, put] =
-                    store.put(b.data(), XXH3_64bits(b.data(), 4), max_store_states, 0, Label(i), [](uint32_t) {}, stop);
+                    store.put(b.data(), XXH3_64bits(b.data(), 4), max_store_states, 0, Label(i),
+                              [](uint32_t) { return true; }, stop);
                 CHECK((put == StateStore::Put::found || put == StateStore::Put::inserted));
                 seen[t][i] = idx;
             }

@@ -309,11 +309,15 @@ private:
                 return c;
             };
             auto fill = [&](uint32_t idx) {
+                // Its chunk of words was reserved ahead, unless other threads outran this one.
+                if (!words_.reserve(idx, idx))
+                    return false;
                 if (cheapest_) {
                     store_.set_cost(idx, price());
                     words_.at(idx, 1).store(key(0, rank, step), std::memory_order_relaxed);
                 }
                 words_.at(idx, 0).store(key(price(), rank, step), std::memory_order_relaxed);
+                return true;
             };
             const auto [idx, put] = store_.put(next, L.batch.hash(step), max_count_, p, label, fill, stop_);
             if (put == StateStore::Put::inserted) {
@@ -429,10 +433,14 @@ private:
             if (complete)
                 end_level();
         } catch (const std::bad_alloc&) {
-            stop_with("out of memory");
+            if (out_.limit.empty())
+                out_.limit = "out of memory";
+            stop_.store(true, std::memory_order_relaxed);
             finish(false);
         } catch (...) {
-            stop_with("internal error between levels");
+            if (out_.limit.empty())
+                out_.limit = "internal error between levels";
+            stop_.store(true, std::memory_order_relaxed);
             finish(false);
         }
     }
@@ -537,6 +545,17 @@ private:
     void finish(bool level_done)
     {
         phase_ = Phase::done;
+        try {
+            pick(level_done);
+        } catch (...) {
+            // No memory even to pick the counterexample: report none (stop_with cannot allocate either).
+            out_.finding.reset();
+            if (out_.limit.empty())
+                out_.limit = "out of memory";
+        }
+    }
+    void pick(bool level_done)
+    {
         out_.depth = depth_;
         std::vector<Candidate> cs;
         uint64_t level_transitions = 0, level_terminals = 0;

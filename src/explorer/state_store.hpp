@@ -135,10 +135,10 @@ public:
 
     // Prefetching, for a batch of lookups (h = XXH3_64bits of the bytes):
     // first the home slots of all, then the states those slots name.
-    void prefetch_slot(uint64_t h) const { __builtin_prefetch(&table_[h & (table_size_ - 1)]); }
+    void prefetch_slot(uint64_t h) const { __builtin_prefetch(&table_[home(h)]); }
     void prefetch_match(uint64_t h) const
     {
-        const uint64_t e = table_[h & (table_size_ - 1)].load(std::memory_order_relaxed);
+        const uint64_t e = table_[home(h)].load(std::memory_order_relaxed);
         if (uint32_t(e >> 32) == tag_of(h) && uint32_t(e) < busy_index - 1)
             __builtin_prefetch(state(uint32_t(e)));
     }
@@ -148,7 +148,7 @@ public:
         const uint64_t h = XXH3_64bits(bytes, size_);
         const uint32_t tag = tag_of(h);
         const size_t mask = table_size_ - 1;
-        for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+        for (size_t slot = home(h);; slot = (slot + 1) & mask) {
             const uint64_t e = table_[slot].load(std::memory_order_relaxed);
             if (e == 0)
                 return false;
@@ -168,7 +168,7 @@ public:
     {
         const uint32_t tag = tag_of(h);
         size_t mask = table_size_ - 1;
-        for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+        for (size_t slot = home(h);; slot = (slot + 1) & mask) {
             const uint64_t e = table_[slot].load(std::memory_order_relaxed);
             if (e == 0) {
                 const uint32_t idx = uint32_t(count());
@@ -178,7 +178,7 @@ public:
                     if (!grow_table(0))
                         throw std::bad_alloc();
                     mask = table_size_ - 1;
-                    slot = h & mask;
+                    slot = home(h);
                     while (table_[slot].load(std::memory_order_relaxed) != 0)
                         slot = (slot + 1) & mask;
                 }
@@ -195,7 +195,8 @@ public:
     // Many threads. `h` is XXH3_64bits of the bytes. A new state is stored
     // only while count() < max_count (refused otherwise), its bytes, parent
     // and label written, and fill(index) called before it is published (to
-    // set what else the caller keeps per state). The chunk for the new index
+    // set what else the caller keeps per state; false when it cannot: the
+    // state is then lost(), refused). The chunk for the new index
     // must exist (reserve_ahead()); the table must not be over half full
     // (table_wants_growth(), grow_table() between rounds of put()).
     // refused: max_count reached (or, with lost(), memory); table_full: the
@@ -207,7 +208,7 @@ public:
     {
         const uint32_t tag = tag_of(h);
         const size_t mask = table_size_ - 1;
-        for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+        for (size_t slot = home(h);; slot = (slot + 1) & mask) {
             uint64_t e = table_[slot].load(std::memory_order_acquire);
             for (;;) {
                 if (e == 0) {
@@ -222,15 +223,18 @@ public:
                     if (table_[slot].compare_exchange_strong(e, uint64_t(tag) << 32 | busy_index,
                                                              std::memory_order_acquire)) {
                         const uint32_t idx = uint32_t(count_.fetch_add(1, std::memory_order_relaxed));
-                        if (!ensure_chunk(idx >> chunk_bits, 0)) {
+                        bool stored = ensure_chunk(idx >> chunk_bits, 0);
+                        if (stored) {
+                            write(idx, bytes, parent, label);
+                            stored = fill(idx);
+                        }
+                        if (!stored) {
                             // Only when reserve_ahead() was outrun and memory ran out: the slot
                             // can never be published, so the search must end.
                             table_[slot].store(uint64_t(tag) << 32 | (busy_index - 1), std::memory_order_release);
                             lost_.fetch_add(1, std::memory_order_relaxed);
                             return {0, Put::refused};
                         }
-                        write(idx, bytes, parent, label);
-                        fill(idx);
                         table_[slot].store(uint64_t(tag) << 32 | idx, std::memory_order_release);
                         return {idx, Put::inserted};
                     }
@@ -290,6 +294,8 @@ public:
     // rehash_part(part, parts) by each, then end_growth.
     bool begin_growth(uint64_t memory_limit, std::atomic<uint64_t>*& fresh)
     {
+        if (bits_ == 32)
+            return false;   // 2^32 slots: the tag has no more bits for the home slot
         if (memory_limit && bytes_used() + table_size_ * 2 * sizeof(uint64_t) > memory_limit) {
             over_limit_.store(true, std::memory_order_relaxed);
             return false;
@@ -299,67 +305,46 @@ public:
     }
     void rehash_part(std::atomic<uint64_t>* fresh, unsigned part, unsigned parts) const
     {
+        // An entry's home slot is the top bits of its tag, so the entries
+        // come in the order of their new homes too: one streaming pass, no
+        // state is read again. (Of a cluster that wraps around the end, the
+        // wrapped entries land in front of slots still empty: linear probing
+        // finds them the same.)
         const size_t begin = table_size_ * part / parts, end = table_size_ * (part + 1) / parts;
         const size_t mask = table_size_ * 2 - 1;
-        // A pipeline over the entries: the state of entry i is prefetched,
-        // hashed `depth` entries later (its new slot prefetched), and placed
-        // `depth` entries after that, so that the cache misses overlap.
-        constexpr size_t depth = 8;
-        uint64_t stage1[depth], stage2[depth], hash2[depth];
-        size_t n1 = 0, n2 = 0, head1 = 0, head2 = 0;
-        auto place = [&](uint64_t e, uint64_t h) {
-            for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
-                uint64_t empty = 0;
-                if (parts == 1) {
-                    if (fresh[slot].load(std::memory_order_relaxed) == 0) {
-                        fresh[slot].store(e, std::memory_order_relaxed);
-                        return;
-                    }
-                } else if (fresh[slot].compare_exchange_strong(empty, e, std::memory_order_relaxed)) {
-                    return;
-                }
-            }
-        };
-        auto to_stage2 = [&](uint64_t e) {
-            const uint64_t h = XXH3_64bits(state(uint32_t(e)), size_);
-            __builtin_prefetch(&fresh[h & mask], 1);
-            if (n2 == depth) {
-                place(stage2[head2], hash2[head2]);
-                stage2[head2] = e, hash2[head2] = h;
-                head2 = (head2 + 1) % depth;
-            } else {
-                stage2[(head2 + n2) % depth] = e, hash2[(head2 + n2) % depth] = h;
-                ++n2;
-            }
-        };
+        const unsigned shift = 32 - (bits_ + 1);
         for (size_t i = begin; i < end; ++i) {
             const uint64_t e = table_[i].load(std::memory_order_relaxed);
             if (e == 0 || uint32_t(e) == busy_index - 1)
                 continue;   // empty, or a state that was never stored (lost())
-            __builtin_prefetch(state(uint32_t(e)));
-            if (n1 == depth) {
-                to_stage2(stage1[head1]);
-                stage1[head1] = e;
-                head1 = (head1 + 1) % depth;
-            } else {
-                stage1[(head1 + n1) % depth] = e;
-                ++n1;
+            for (size_t slot = size_t(e >> 32) >> shift;; slot = (slot + 1) & mask) {
+                uint64_t empty = 0;
+                if (parts == 1) {
+                    if (fresh[slot].load(std::memory_order_relaxed) == 0) {
+                        fresh[slot].store(e, std::memory_order_relaxed);
+                        break;
+                    }
+                } else if (fresh[slot].compare_exchange_strong(empty, e, std::memory_order_relaxed)) {
+                    break;
+                }
             }
         }
-        for (size_t k = 0; k < n1; ++k)
-            to_stage2(stage1[(head1 + k) % depth]);
-        for (size_t k = 0; k < n2; ++k)
-            place(stage2[(head2 + k) % depth], hash2[(head2 + k) % depth]);
     }
     void end_growth(std::atomic<uint64_t>* fresh)
     {
         std::free(table_);
         table_ = fresh;
         table_size_ *= 2;
+        ++bits_;
     }
 
 private:
     static uint32_t tag_of(uint64_t h) { return static_cast<uint32_t>(h >> 32) | 1u; }  // never 0
+    // The home slot: the tag's top bits. Entries with one home share those
+    // bits of their tags, so a tag compare still tells them apart by the
+    // other 32 - bits_ bits; with the table at most half full there is on
+    // average less than one other entry with the same home.
+    size_t home(uint64_t h) const { return size_t(tag_of(h)) >> (32 - bits_); }
 
     static std::atomic<uint64_t>* alloc_table(size_t n)
     {
@@ -417,6 +402,7 @@ private:
     std::atomic<bool> over_limit_{false};
     std::atomic<uint64_t>* table_ = nullptr;
     size_t table_size_ = 0;
+    unsigned bits_ = 16;   // table_size_ == 2^bits_
 };
 
 }  // namespace pxc::explorer
