@@ -48,6 +48,7 @@ public:
     uint64_t bytes() const { return size_ * sizeof(uint64_t); }
     uint64_t bytes_next_growth() const { return wants_growth() ? size_ * 2 * sizeof(uint64_t) : 0; }
     bool contains(uint64_t fp) const { return table_[find(fp)] != 0; }
+    void prefetch(uint64_t fp) const { __builtin_prefetch(&table_[home(fp ? fp : 1)]); }
     // Inserts fp; false when it was there. Throws std::bad_alloc.
     bool insert(uint64_t fp)
     {
@@ -120,6 +121,11 @@ public:
     unsigned k() const { return k_; }
     uint64_t bytes() const { return (m_ + 63) / 64 * sizeof(uint64_t); }
     uint64_t bits_set() const { return set_; }
+    void prefetch(XXH128_hash_t h) const
+    {
+        for (unsigned i = 0; i < k_; ++i)
+            __builtin_prefetch(&words_[pos(h, i) >> 6]);
+    }
     bool contains(XXH128_hash_t h) const
     {
         for (unsigned i = 0; i < k_; ++i) {
@@ -259,6 +265,11 @@ class LevelIndex {
 public:
     uint64_t bytes() const { return slots_.capacity() * sizeof(uint32_t); }
     void clear() { std::fill(slots_.begin(), slots_.end(), 0u), n_ = 0; }
+    void prefetch(uint64_t h) const
+    {
+        if (!slots_.empty())
+            __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+    }
     std::optional<uint64_t> find(const LevelQueue& q, const uint8_t* bytes, size_t size, uint64_t h) const
     {
         if (slots_.empty())
@@ -506,15 +517,36 @@ private:
             candidates.push_back({Finding{state, v, at_terminal}, at_depth, in_next, qpos});
             stop_after_level = true;
         };
+        // All successors first, hashed, their lookups prefetched (see batch.hpp).
         uint32_t steps = 0;
         model_.for_each_successor(s, [&](Label label, const uint8_t* next) {
-            const uint32_t step = steps++;
+            if (steps == labels_.size()) {
+                labels_.resize(steps * 2 + 16);
+                hashes_.resize(labels_.size());
+                succ_.resize(labels_.size() * size_);
+            }
+            std::memcpy(succ_.data() + size_t(steps) * size_, next, size_);
+            labels_[steps++] = label;
+        });
+        for (uint32_t j = 0; j < steps; ++j) {
+            hashes_[j] = hash(succ_.data() + size_t(j) * size_);
+            if (bits_)
+                bits_->prefetch(hashes_[j].h128);
+            else
+                fps_->prefetch(hashes_[j].h64);
+            if (cheapest_)
+                index_.prefetch(hashes_[j].h64);
+        }
+        for (uint32_t step = 0; step < steps; ++step) {
+            const uint8_t* next = succ_.data() + size_t(step) * size_;
+            const Label label = labels_[step];
+            const Hash& h = hashes_[step];
             ++transitions_;
             if (!out.limit.empty() || (!cheapest_ && out.finding))
-                return;
+                continue;
             if (step > 0xFFFF) {
                 out.limit = "a state has more than 65536 successors";
-                return;
+                continue;
             }
             auto price = [&] {
                 if constexpr (CostedModel<M>)
@@ -522,7 +554,6 @@ private:
                         return add_cost(pcost, model_.step_cost(label, s, next));
                 return PathCost(0);
             };
-            const Hash h = hash(next);
             if (seen(h)) {
                 if (cheapest_)
                     if (auto q = index_.find(next_, next, size_, h.h64)) {
@@ -532,20 +563,20 @@ private:
                             trail_.set(next_.index(*q), idx, uint16_t(step));
                         }
                     }
-                return;
+                continue;
             }
             // A limit stops only a step to a new state.
             if (limits_.max_states && trail_.count() >= limits_.max_states) {
                 out.limit = "--max-states " + std::to_string(limits_.max_states);
-                return;
+                continue;
             }
             if (trail_.count() >= max_store_states) {
                 out.limit = "the 2^32 state indices";
-                return;
+                continue;
             }
             if (limits_.memory_bytes && bytes_used() + bytes_next_growth() > limits_.memory_bytes) {
                 out.limit = memory_limit_text();
-                return;
+                continue;
             }
             mark(h);
             const uint32_t child = trail_.push(idx, uint16_t(step));
@@ -554,7 +585,7 @@ private:
                 index_.add(next_, size_, q, h.h64);
             if (auto v = checker_.check_state(next))
                 found(child, *v, false, depth_ + 1, true, q);
-        });
+        }
         if (steps == 0) {
             ++terminals_;
             if (cheapest_ || !out.finding)
@@ -576,6 +607,9 @@ private:
     Trail trail_;
     LevelQueue cur_, next_;
     LevelIndex index_;
+    std::vector<uint8_t> succ_;     // the successors of the state being expanded
+    std::vector<Label> labels_;
+    std::vector<Hash> hashes_;
     uint64_t transitions_ = 0, terminals_ = 0;
     uint32_t depth_ = 0;
     uint64_t peak_bytes_ = 0;
