@@ -711,14 +711,16 @@ TEST_CASE("every thread count reports the one-thread counterexample and statisti
     // different costs: the choice among them and of their parents is the
     // one-thread choice, and --shortest-only's statistics stop where one
     // thread stops.
-    check_thread_invariance(Lattice{20}, {[](const uint8_t* s) { return s[0] + s[1] + s[2] + s[3] == 23 && s[1] == s[2]; }});
+    check_thread_invariance(Lattice{20},
+                            {[](const uint8_t* s) { return s[0] + s[1] + s[2] + s[3] == 23 && s[1] == s[2]; }});
     check_thread_invariance(Lattice{20}, {[](const uint8_t* s) { return s[3] == 9 && s[0] > 4; }});
     check_thread_invariance(Lattice{6}, {nullptr, [](const uint8_t*) { return true; }});   // the one terminal state
     check_thread_invariance(Counter{20, {1, 3}}, {[](const uint8_t* s) { return s[0] == 7; }});
     check_thread_invariance(Fan{}, {});
     check_thread_invariance(Fan{}, {[](const uint8_t* s) { return s[0] == 3 && s[1] % 50 == 17; }});
     check_thread_invariance(Tree{}, {nullptr, [](const uint8_t* s) { return s[0] == 5; }});
-    check_thread_invariance(Fork{}, {[](const uint8_t* s) { return s[0] == 3; }, [](const uint8_t* s) { return s[0] == 2; }});
+    check_thread_invariance(Fork{},
+                            {[](const uint8_t* s) { return s[0] == 3; }, [](const uint8_t* s) { return s[0] == 2; }});
     // A violating initial state.
     check_thread_invariance(Counter{5, {1}}, {[](const uint8_t* s) { return s[0] == 0; }});
 }

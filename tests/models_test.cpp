@@ -128,7 +128,8 @@ TEST_CASE("the pinned counts and counterexamples are the same on 2 and 4 threads
             for (unsigned threads : {2u, 4u}) {
                 CAPTURE(threads);
                 CAPTURE(int(order));
-                pxc::explorer::Explorer many(model, checker, {}, false, order, pxc::explorer::Options{.threads = threads});
+                pxc::explorer::Explorer many(model, checker, {}, false, order,
+                                             pxc::explorer::Options{.threads = threads});
                 const auto r = many.run();
                 CHECK(r.verdict == r1.verdict);
                 CHECK(r.stats.states == r1.stats.states);

@@ -101,7 +101,8 @@ private:
     {
         uint64_t bits_bytes = options_.bitstate_bytes;
         if (!bits_bytes)
-            bits_bytes = limits_.memory_bytes ? std::min<uint64_t>(limits_.memory_bytes / 2, 512ull << 20) : 64ull << 20;
+            bits_bytes =
+                limits_.memory_bytes ? std::min<uint64_t>(limits_.memory_bytes / 2, 512ull << 20) : 64ull << 20;
         Result result;
         try {
             lossy_ = std::make_unique<LossySearch<M, C>>(model_, checker_, limits_, progress_, cheapest_, options_.mode,
@@ -239,12 +240,7 @@ private:
     {
         return limits_.max_states ? std::min(limits_.max_states, max_store_states) : max_store_states;
     }
-    std::string memory_limit_text() const
-    {
-        const std::string mib = std::to_string(limits_.memory_bytes >> 20) + " MiB";
-        return limits_.memory_is_default ? "the memory budget (" + mib + ", a share of the memory available; --memory sets it)"
-                                         : "--memory " + mib;
-    }
+    std::string memory_limit_text() const { return explorer::memory_limit_text(limits_); }
 
     // The cost of reaching `idx` from `parent`; a cheaper path to a state of
     // the level being built replaces the one recorded.

@@ -212,7 +212,10 @@ public:
     explicit LevelQueue(size_t state_size) : size_(state_size), rec_((8 + state_size + 7) / 8 * 8) {}
     uint64_t count() const { return count_; }
     uint64_t bytes() const { return blocks_.size() * block_bytes(); }
-    uint64_t bytes_next_growth() const { return (count_ & mask) == 0 && count_ / per_block >= blocks_.size() ? block_bytes() : 0; }
+    uint64_t bytes_next_growth() const
+    {
+        return (count_ & mask) == 0 && count_ / per_block >= blocks_.size() ? block_bytes() : 0;
+    }
     uint32_t index(uint64_t pos) const { return load<uint32_t>(pos, 0); }
     PathCost cost(uint64_t pos) const { return load<PathCost>(pos, 4); }
     void set_cost(uint64_t pos, PathCost c) { std::memcpy(rec(pos) + 4, &c, sizeof c); }
@@ -424,12 +427,7 @@ private:
     {
         return (bits_ ? 0 : fps_->bytes_next_growth()) + trail_.bytes_next_growth() + next_.bytes_next_growth();
     }
-    std::string memory_limit_text() const
-    {
-        const std::string mib = std::to_string(limits_.memory_bytes >> 20) + " MiB";
-        return limits_.memory_is_default ? "the memory budget (" + mib + ", a share of the memory available; --memory sets it)"
-                                         : "--memory " + mib;
-    }
+    std::string memory_limit_text() const { return explorer::memory_limit_text(limits_); }
 
     struct Hash {
         uint64_t h64;

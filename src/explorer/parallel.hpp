@@ -225,12 +225,7 @@ private:
         stop_.store(true, std::memory_order_relaxed);
     }
 
-    std::string memory_limit_text() const
-    {
-        const std::string mib = std::to_string(limits_.memory_bytes >> 20) + " MiB";
-        return limits_.memory_is_default ? "the memory budget (" + mib + ", a share of the memory available; --memory sets it)"
-                                         : "--memory " + mib;
-    }
+    std::string memory_limit_text() const { return explorer::memory_limit_text(limits_); }
     // What the store may take: the limit less the per-level words.
     uint64_t store_budget() const
     {

@@ -56,6 +56,14 @@ struct Limits {
     bool memory_is_default = false;
 };
 
+// How a search stopped by the memory limit says so.
+inline std::string memory_limit_text(const Limits& l)
+{
+    const std::string mib = std::to_string(l.memory_bytes >> 20) + " MiB";
+    return l.memory_is_default ? "the memory budget (" + mib + ", a share of the memory available; --memory sets it)"
+                               : "--memory " + mib;
+}
+
 // exact: every state's bytes are kept; the only mode that may say "holds".
 // compact: 64-bit fingerprints of the states (hash compaction); two states
 // with one fingerprint are taken for one, so a state may be missed.
