@@ -1,21 +1,65 @@
 #!/usr/bin/env bash
-# Benchmark: every bundled model under its file's baseline, all built-in
-# properties, exact mode. Prints states, transitions, seconds, states/s,
-# bytes/state and peak memory as a Markdown table (the README's figures).
-#   bench/run.sh [proxycheck binary] [extra check options...]
+# Benchmark: every bundled model (models/*.toml, models/ww/*.toml) under its
+# file's own features, all built-in properties, in four configurations:
+# exact mode on 1 and on 2 threads, compact, bitstate (one thread each). Each
+# run is repeated and the median kept. Prints a Markdown table (the README's
+# figures): states, seconds (wall), user CPU seconds, states/s (wall),
+# bytes/state (the search's own structures at their largest), peak memory
+# (the process's VmHWM).
+#
+#   bench/run.sh [PROXYCHECK] [--repeat N] [--time S] [--threads "1 2"] [--models "GLOB..."]
+#
+# --time S stops the big models after S seconds (default 120): their rows
+# then say "incomplete" and count what was covered. bitstate gets --memory
+# 1G (a 512 MiB bit array).
 set -eu
 cd "$(dirname "$0")/.."
-pc=${1:-./build/src/proxycheck}
-shift || true
-echo "| model | features | verdict | states | transitions | seconds | states/s | bytes/state | peak MiB |"
-echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
-for m in models/*.toml; do
-    for f in "" "-proxy_migration,-proxy_waking"; do
-        "$pc" check "$m" ${f:+--features=$f} --format json --no-progress "$@" 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin); s = d["statistics"]
-print("| %s | %s | %s | %d | %d | %.2f | %.0f | %.1f | %.0f |" % (sys.argv[1], d["features"], d["verdict"],
-      s["states"], s["transitions"], s["seconds"], s["states_per_second"], s["bytes_per_state"],
-      s["peak_memory_bytes"] / 2**20))' "$m" || true
-    done
+pc=./build/src/proxycheck
+if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then pc=$1; shift; fi
+repeat=3 limit=120 threads="1 2" models="models/*.toml models/ww/*.toml"
+while [ $# -gt 0 ]; do
+    case $1 in
+    --repeat) repeat=$2; shift 2 ;;
+    --time) limit=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --models) models=$2; shift 2 ;;
+    *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
+    esac
 done
+# shellcheck disable=SC2086
+exec python3 - "$pc" "$repeat" "$limit" "$threads" $models <<'EOF'
+import json, os, resource, statistics, subprocess, sys, time
+
+pc, repeat, limit, threads, models = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].split(), sys.argv[5:]
+configs = [("exact", ["--threads", t]) for t in threads] + [
+    ("compact", ["--mode", "compact"]), ("bitstate", ["--mode", "bitstate", "--memory", "1G"])]
+
+def one(model, args):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    p = subprocess.run([pc, "check", model, "--format", "json", "--no-progress", "--time", limit] + args,
+                       capture_output=True, text=True)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode not in (0, 1, 3):
+        raise SystemExit("%s %s: exit %d\n%s" % (model, args, p.returncode, p.stderr))
+    d = json.loads(p.stdout)
+    return d, wall, after.ru_utime - before.ru_utime
+
+print("| model | mode | threads | verdict | states | seconds | user s | states/s | bytes/state | peak MiB |")
+print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
+for model in models:
+    name = os.path.splitext(os.path.relpath(model, "models"))[0]
+    for mode, args in configs:
+        runs = [one(model, args) for _ in range(repeat)]
+        d = runs[0][0]
+        s = d["statistics"]
+        secs = statistics.median(r[0]["statistics"]["seconds"] for r in runs)
+        user = statistics.median(r[2] for r in runs)
+        verdict = d["verdict"].replace(" (%s, not exhaustive)" % mode, "")
+        print("| %s | %s | %d | %s | %s | %.2f | %.2f | %s | %.1f | %.0f |" % (
+            name, mode, s["threads"], verdict, format(s["states"], ","), secs, user,
+            format(round(s["states"] / secs) if secs > 0 else 0, ","), s["bytes_per_state"],
+            statistics.median(r[0]["statistics"]["peak_memory_bytes"] for r in runs) / 2**20))
+        sys.stdout.flush()
+EOF

@@ -74,6 +74,22 @@ expect 0 "verdict: holds" -- "$pc" check models/proxy-waking-affinity.toml --fea
 expect 1 "verdict: violated \(no_affinity_violating_run\)" -- \
     "$pc" check models/proxy-waking-affinity.toml --features=-proxy_waking
 expect 3 "verdict: incomplete" -- "$pc" check models/chain3.toml --max-states 100
+# Threads, memory, lossy modes (issue 7).
+expect 0 "verdict: holds" -- "$pc" check models/chain3.toml --threads 2
+expect 0 "threads: 3" -- "$pc" check models/chain3.toml --threads 3
+expect 3 "verdict: incomplete \(stopped by --memory 1 MiB; no violation among the states covered\)" -- \
+    "$pc" check models/chain3.toml --memory 1M
+expect 3 "verdict: incomplete \(stopped by --memory 1 MiB" -- "$pc" check models/chain3.toml --memory 1M --threads 2
+expect 3 "verdict: no violation found \(compact, not exhaustive\)" -- "$pc" check models/chain3.toml --mode compact
+expect 3 "probability that a state was missed <= " -- "$pc" check models/chain3.toml --mode bitstate --memory 64M
+expect 1 "verdict: violated \(no_affinity_violating_run\)" -- \
+    "$pc" check models/proxy-waking-affinity.toml --features=-proxy_waking --mode compact
+expect 1 "verdict: violated \(no_affinity_violating_run\)" -- \
+    "$pc" check models/proxy-waking-affinity.toml --features=-proxy_waking --mode bitstate --memory 64M
+expect 3 '"verdict": "no violation found \(bitstate, not exhaustive\)"' -- \
+    "$pc" check models/chain3.toml --mode bitstate --memory 64M --format json
+expect 2 "--memory: cannot read size" -- "$pc" check models/chain3.toml --memory lots
+expect 2 "--mode" -- "$pc" check models/chain3.toml --mode fast
 expect 0 "proxy_waking" -- "$pc" list features
 expect 0 "v7.1" -- "$pc" list baselines
 expect 0 "no_lost_wakeup" -- "$pc" list properties

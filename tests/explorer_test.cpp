@@ -3,11 +3,14 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "explorer/explorer.hpp"
@@ -558,4 +561,372 @@ TEST_CASE("the state store keeps a cost beside each state, through arena growth 
     CHECK(store.insert(bytes(65537).data(), 0, 0) == std::pair<uint32_t, bool>{65537, false});
     StateStore plain(4);
     CHECK_FALSE(plain.has_costs());
+}
+
+// ---------------------------------------------------------------------------
+// Threads: the parallel search reproduces the one-thread search exactly.
+
+namespace {
+
+// Four counters 0..n-1; label i adds 1 to counter i & 3, label 4 + i adds 2;
+// enabled while the counter stays below n (so only (n-1,n-1,n-1,n-1) is
+// terminal). Many paths merge into each state, with different costs, so
+// that parents, ties and the level order all matter. n = 17: 83,521 states
+// (two arena chunks and a few table doublings).
+struct Lattice {
+    uint8_t n;
+    size_t state_size() const { return 4; }
+    void initial_state(uint8_t* out) const { std::memset(out, 0, 4); }
+    template <class F>
+    void for_each_successor(const uint8_t* s, F&& cb) const
+    {
+        for (int i = 0; i < 8; ++i) {
+            const int k = i & 3, add = i < 4 ? 1 : 2;
+            if (s[k] + add >= n)
+                continue;
+            uint8_t next[4] = {s[0], s[1], s[2], s[3]};
+            next[k] = uint8_t(next[k] + add);
+            cb(Label(i), next);
+        }
+    }
+    StepCost step_cost(Label l, const uint8_t* before, const uint8_t*) const
+    {
+        return {uint8_t((l + before[0] + before[3]) % 3 == 0), uint8_t(l >= 4)};
+    }
+};
+
+// Two bytes (depth, value): 100 steps from every state to (depth + 1,
+// (7 * value + step) % 251), up to depth 4. A parent with more than 64 steps
+// makes the parallel search rank its level by sorting.
+struct Fan {
+    size_t state_size() const { return 2; }
+    void initial_state(uint8_t* out) const { out[0] = out[1] = 0; }
+    template <class F>
+    void for_each_successor(const uint8_t* s, F&& cb) const
+    {
+        if (s[0] == 4)
+            return;
+        for (int k = 0; k < 100; ++k) {
+            const uint8_t next[2] = {uint8_t(s[0] + 1), uint8_t((7 * s[1] + k) % 251)};
+            cb(Label(k), next);
+        }
+    }
+    StepCost step_cost(Label l, const uint8_t*, const uint8_t*) const { return {uint8_t(l % 3 == 1), 0}; }
+};
+
+// A checker without state, safe to call from several threads.
+struct Flags {
+    bool (*bad)(const uint8_t*) = nullptr;
+    bool (*bad_end)(const uint8_t*) = nullptr;
+    std::optional<Violation> check_state(const uint8_t* s) const
+    {
+        if (bad && bad(s))
+            return Violation{"bad", "state"};
+        return std::nullopt;
+    }
+    std::optional<Violation> check_deadlock(const uint8_t* s) const
+    {
+        if (bad_end && bad_end(s))
+            return Violation{"bad_end", "terminal"};
+        return std::nullopt;
+    }
+};
+
+// Everything a search reports, with the counterexample as state bytes.
+struct Summary {
+    Verdict verdict;
+    uint64_t states, transitions, terminals;
+    uint32_t depth;
+    bool at_terminal = false;
+    std::string property;
+    std::vector<std::vector<uint8_t>> path;
+    std::vector<Label> labels;
+    bool operator==(const Summary&) const = default;
+};
+
+template <class M>
+Summary summarize(const M& model, Flags checker, Order order, Options options, Limits limits = {})
+{
+    Explorer<M, Flags> e(model, checker, limits, false, order, options);
+    const Result r = e.run();
+    Summary s{};
+    s.verdict = r.verdict;
+    s.states = r.stats.states;
+    s.transitions = r.stats.transitions;
+    s.terminals = r.stats.terminal_states;
+    s.depth = r.stats.depth;
+    if (r.finding) {
+        s.at_terminal = r.finding->at_terminal;
+        s.property = r.finding->violation.property;
+        Path p = e.path(r.finding->state);
+        s.path = p.states;
+        s.labels = p.labels;
+    }
+    return s;
+}
+
+Options threads(unsigned n) { return Options{.threads = n}; }
+
+template <class M>
+void check_thread_invariance(const M& model, Flags checker)
+{
+    for (Order order : {Order::shortest, Order::cheapest_shortest}) {
+        const Summary one = summarize(model, checker, order, threads(1));
+        for (unsigned t : {2u, 3u, 4u, 8u}) {
+            CAPTURE(t);
+            CAPTURE(int(order));
+            const Summary many = summarize(model, checker, order, threads(t));
+            CHECK(many.verdict == one.verdict);
+            CHECK(many.states == one.states);
+            CHECK(many.transitions == one.transitions);
+            CHECK(many.terminals == one.terminals);
+            CHECK(many.depth == one.depth);
+            CHECK(many.property == one.property);
+            CHECK(many.path == one.path);
+            CHECK(many.labels == one.labels);
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("every thread count visits the same states and transitions as one thread")
+{
+    check_thread_invariance(Counter{200, {1, 2, 3}}, {});
+    check_thread_invariance(TwoCounters{}, {});
+    check_thread_invariance(Tree{}, {});
+    check_thread_invariance(SelfLoop{}, {});
+    check_thread_invariance(Counter{250, {1}}, {});   // 250 levels of one state
+    check_thread_invariance(Lattice{17}, {});
+    const Summary s = summarize(Lattice{20}, {}, Order::cheapest_shortest, threads(4));
+    CHECK(s.verdict == Verdict::holds);
+    CHECK(s.states == 160000u);           // 20^4
+    CHECK(s.terminals == 1u);
+    CHECK(s.depth == 40u);                // 19 per counter: 9 steps of two and one of one, x 4
+}
+
+TEST_CASE("every thread count reports the one-thread counterexample and statistics")
+{
+    // Many violating states at one depth, reached by paths of equal and of
+    // different costs: the choice among them and of their parents is the
+    // one-thread choice, and --shortest-only's statistics stop where one
+    // thread stops.
+    check_thread_invariance(Lattice{20},
+                            {[](const uint8_t* s) { return s[0] + s[1] + s[2] + s[3] == 23 && s[1] == s[2]; }});
+    check_thread_invariance(Lattice{20}, {[](const uint8_t* s) { return s[3] == 9 && s[0] > 4; }});
+    check_thread_invariance(Lattice{6}, {nullptr, [](const uint8_t*) { return true; }});   // the one terminal state
+    check_thread_invariance(Counter{20, {1, 3}}, {[](const uint8_t* s) { return s[0] == 7; }});
+    check_thread_invariance(Fan{}, {});
+    check_thread_invariance(Fan{}, {[](const uint8_t* s) { return s[0] == 3 && s[1] % 50 == 17; }});
+    check_thread_invariance(Tree{}, {nullptr, [](const uint8_t* s) { return s[0] == 5; }});
+    check_thread_invariance(Fork{},
+                            {[](const uint8_t* s) { return s[0] == 3; }, [](const uint8_t* s) { return s[0] == 2; }});
+    // A violating initial state.
+    check_thread_invariance(Counter{5, {1}}, {[](const uint8_t* s) { return s[0] == 0; }});
+}
+
+TEST_CASE("cheapest_shortest on many threads re-parents to the cheapest, first-found parent")
+{
+    // The grid of the one-thread tests above: the same paths on 4 threads.
+    const Grid model{2, [](Label l, uint8_t, uint8_t b) { return StepCost{uint8_t(l == 0 && b == 0), 0}; }};
+    GridChecker checker{[](uint8_t a, uint8_t b) { return a == 1 && b == 1; }};
+    Explorer<Grid, GridChecker> cheap(model, checker, {}, false, Order::cheapest_shortest, threads(4));
+    const Result rc = cheap.run();
+    REQUIRE(rc.finding);
+    CHECK(grid_path(cheap, rc.finding->state) == std::vector<std::pair<int, int>>{{0, 0}, {0, 1}, {1, 1}});
+    CHECK(cheap.cost(rc.finding->state).major == 0);
+    CHECK(rc.stats.threads == 4u);
+}
+
+TEST_CASE("limits stop a search on many threads as incomplete, never as holding")
+{
+    const Lattice model{20};
+    Flags none;
+    Explorer<Lattice, Flags> a(model, none, Limits{.max_states = 1000}, false, Order::cheapest_shortest, threads(4));
+    const Result ra = a.run();
+    CHECK(ra.verdict == Verdict::incomplete);
+    CHECK(ra.limit == "--max-states 1000");
+    CHECK(ra.stats.states <= 1000u);       // never more than the limit
+    CHECK(ra.stats.states > 0u);
+
+    Explorer<Lattice, Flags> b(model, none, Limits{.memory_bytes = 4096}, false, Order::shortest, threads(3));
+    const Result rb = b.run();
+    CHECK(rb.verdict == Verdict::incomplete);
+    CHECK(rb.limit == "--memory 0 MiB");
+
+    // Enough for the table and a chunk or two, not for 160,000 states.
+    Explorer<Lattice, Flags> c(model, none, Limits{.memory_bytes = 3 << 20}, false, Order::shortest, threads(2));
+    const Result rc = c.run();
+    CHECK(rc.verdict == Verdict::incomplete);
+    CHECK(rc.limit == "--memory 3 MiB");
+    CHECK(rc.stats.states < 160000u);
+    CHECK(rc.stats.store_bytes <= 3u << 20);
+
+    Explorer<Lattice, Flags> d(model, none, Limits{.seconds = 1e-9}, false, Order::shortest, threads(2));
+    const Result rd = d.run();
+    CHECK(rd.verdict == Verdict::incomplete);
+    CHECK(rd.limit == "--time 0 s");
+}
+
+namespace {
+
+// Makes the explorer's big allocations fail after `n` more, for one scope.
+struct RefuseAllocations {
+    explicit RefuseAllocations(long n) { allocations_left = n; }
+    ~RefuseAllocations() { allocations_left = -1; }
+};
+
+}  // namespace
+
+TEST_CASE("an allocator that refuses ends every kind of search as incomplete (out of memory)")
+{
+    const Lattice model{17};
+    const Options modes[] = {threads(1), threads(4), Options{.mode = Mode::compact},
+                             Options{.mode = Mode::bitstate, .bitstate_bytes = 1 << 20}};
+    for (const Options& o : modes) {
+        Flags none;
+        Explorer<Lattice, Flags> whole(model, none, {}, false, Order::cheapest_shortest, o);
+        const uint64_t all = whole.run().stats.states;   // bitstate may miss a few
+        int refused = 0;
+        for (long n = 0; n < 12; ++n) {
+            CAPTURE(int(o.mode));
+            CAPTURE(o.threads);
+            CAPTURE(n);
+            Result r;
+            {
+                RefuseAllocations refuse(n);
+                Explorer<Lattice, Flags> e(model, none, {}, false, Order::cheapest_shortest, o);
+                r = e.run();
+            }
+            // Either the n allocations were enough, or the search stopped cleanly.
+            if (r.verdict == Verdict::incomplete) {
+                ++refused;
+                CHECK(r.limit == "out of memory");
+                CHECK(r.stats.states < all);
+            } else {
+                CHECK(r.stats.states == all);
+            }
+            if (n == 0)
+                CHECK(r.verdict == Verdict::incomplete);
+        }
+        CHECK(refused >= 4);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Lossy modes: compact and bitstate.
+
+TEST_CASE("compact and bitstate cover what exact mode covers when nothing collides, and never say holds")
+{
+    const Options compact{.mode = Mode::compact}, bitstate{.mode = Mode::bitstate, .bitstate_bytes = 8 << 20};
+    for (Order order : {Order::shortest, Order::cheapest_shortest}) {
+        const Summary exact = summarize(Lattice{14}, {}, order, threads(1));
+        REQUIRE(exact.verdict == Verdict::holds);
+        for (const Options& o : {compact, bitstate}) {
+            CAPTURE(int(o.mode));
+            Summary s = summarize(Lattice{14}, {}, order, o);
+            CHECK(s.verdict == Verdict::no_violation_found);
+            s.verdict = Verdict::holds;
+            CHECK(s == exact);            // 38,416 states: no fingerprint or bit collision
+        }
+    }
+    for (const Options& o : {compact, bitstate}) {
+        Flags none;
+        const TwoCounters model;
+        Explorer<TwoCounters, Flags> e(model, none, {}, false, Order::shortest, o);
+        const Result r = e.run();
+        CHECK(r.verdict == Verdict::no_violation_found);
+        CHECK(r.stats.states == 16u);
+        CHECK(r.stats.mode == o.mode);
+        CHECK(r.stats.omission_bound > 0);
+        CHECK(r.stats.omission_bound < 1e-9);
+    }
+}
+
+TEST_CASE("a violation found in a lossy mode is the exact mode's counterexample, replayed from its steps")
+{
+    const Options compact{.mode = Mode::compact}, bitstate{.mode = Mode::bitstate, .bitstate_bytes = 8 << 20};
+    const Flags cases[] = {
+        {[](const uint8_t* s) { return s[0] + s[1] + s[2] + s[3] == 23 && s[1] == s[2]; }},
+        {nullptr, [](const uint8_t*) { return true; }},
+        {[](const uint8_t* s) { return s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0; }},
+    };
+    for (const Flags& f : cases)
+        for (Order order : {Order::shortest, Order::cheapest_shortest}) {
+            const Summary exact = summarize(Lattice{8}, f, order, threads(1));
+            REQUIRE(exact.verdict == Verdict::violated);
+            for (const Options& o : {compact, bitstate}) {
+                CAPTURE(int(o.mode));
+                CAPTURE(int(order));
+                CHECK(summarize(Lattice{8}, f, order, o) == exact);
+            }
+        }
+}
+
+TEST_CASE("bitstate with a tiny bit array misses states, says how likely that was, and still never says holds")
+{
+    Flags none;
+    const Lattice model{14};
+    Explorer<Lattice, Flags> e(model, none, {}, false, Order::shortest,
+                               Options{.mode = Mode::bitstate, .bitstate_bytes = 64});   // 512 bits
+    const Result r = e.run();
+    CHECK(r.verdict == Verdict::no_violation_found);
+    CHECK(r.stats.states < 38416u);
+    CHECK(r.stats.bitstate_bits == 512u);
+    CHECK(r.stats.hash_functions == 3u);
+    CHECK(r.stats.bits_set > 0.5);
+    CHECK(r.stats.omission_bound == 1.0);  // capped: a miss is all but certain
+}
+
+TEST_CASE("the lossy modes' omission bounds")
+{
+    CHECK(compact_omission_bound(0) == 0);
+    CHECK(compact_omission_bound(uint64_t(1) << 32) == doctest::Approx(0.5));   // 2^64 / 2^65
+    CHECK(compact_omission_bound(uint64_t(1) << 40) == 1.0);                    // capped
+    CHECK(bitstate_omission_bound(0, 1000, 3) == 0);
+    // Upper bound of the sum over the insertions, and not far above it.
+    for (uint64_t n : {10u, 1000u, 100000u}) {
+        const uint64_t m = 1 << 20;
+        double sum = 0;
+        for (uint64_t i = 0; i < n; ++i)
+            sum += std::pow(1 - std::exp(-3.0 * double(i) / double(m)), 3);
+        const double bound = bitstate_omission_bound(n, m, 3);
+        CHECK(bound >= sum);
+        CHECK(bound <= sum * 1.1 + 1e-12);
+    }
+    CHECK(bitstate_omission_bound(1000, 1 << 20, 3) < bitstate_omission_bound(2000, 1 << 20, 3));
+    CHECK(bitstate_omission_bound(1000, 1 << 20, 3) > bitstate_omission_bound(1000, 1 << 24, 3));
+}
+
+TEST_CASE("the state store's put() stores each state once when threads race to insert the same states")
+{
+    StateStore store(4);
+    store.insert(bytes(0).data(), no_parent, 0);
+    store.sync_reserved();
+    std::atomic<bool> stop{false};
+    constexpr uint32_t n = 30000;   // under half the table: put() never grows it
+    std::vector<std::thread> pool;
+    std::vector<std::vector<uint32_t>> seen(4, std::vector<uint32_t>(n, 0));
+    for (unsigned t = 0; t < 4; ++t)
+        pool.emplace_back([&, t] {
+            REQUIRE(store.reserve_ahead(n, 0));
+            for (uint32_t k = 0; k < n; ++k) {
+                const uint32_t i = t % 2 ? n - 1 - k : k;   // two threads each way
+                const auto b = bytes(i);
+                const auto [idx, put] =
+                    store.put(b.data(), XXH3_64bits(b.data(), 4), max_store_states, 0, Label(i),
+                              [](uint32_t) { return true; }, stop);
+                CHECK((put == StateStore::Put::found || put == StateStore::Put::inserted));
+                seen[t][i] = idx;
+            }
+        });
+    for (std::thread& th : pool)
+        th.join();
+    CHECK(store.count() == n);             // 0 .. n-1, the first one inserted before
+    uint32_t wrong = 0;
+    for (uint32_t i = 0; i < n; ++i)
+        for (unsigned t = 0; t < 4; ++t)
+            wrong += seen[t][i] != seen[0][i] || std::memcmp(store.state(seen[t][i]), bytes(i).data(), 4) != 0 ||
+                     (i > 0 && store.label(seen[t][i]) != Label(i));
+    CHECK(wrong == 0u);
 }

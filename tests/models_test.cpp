@@ -126,3 +126,73 @@ TEST_CASE("every bundled model keeps its pinned state and transition counts")
         CHECK(r.stats.transitions == p.transitions);
     }
 }
+
+TEST_CASE("the pinned counts and counterexamples are the same on 2 and 4 threads, in both orders")
+{
+    using pxc::explorer::Order;
+    for (const Pinned& p : pinned) {
+        CAPTURE(p.model);
+        CAPTURE(p.features);
+        const pxc::Scenario sc = pxc::load_scenario(std::string(SOURCE_ROOT) + "/" + p.model);
+        const pxc::FeatureSet fs = sc.feature_set(pxc::split_feature_list(p.features));
+        const pxc::kernel::Model model(sc, fs);
+        pxc::props::Checker checker(model, pinned_properties);
+        for (Order order : {Order::shortest, Order::cheapest_shortest}) {
+            pxc::explorer::Explorer one(model, checker, {}, false, order);
+            const auto r1 = one.run();
+            for (unsigned threads : {2u, 4u}) {
+                CAPTURE(threads);
+                CAPTURE(int(order));
+                pxc::explorer::Explorer many(model, checker, {}, false, order,
+                                             pxc::explorer::Options{.threads = threads});
+                const auto r = many.run();
+                CHECK(r.verdict == r1.verdict);
+                CHECK(r.stats.states == r1.stats.states);
+                CHECK(r.stats.transitions == r1.stats.transitions);
+                CHECK(r.stats.depth == r1.stats.depth);
+                CHECK(r.stats.terminal_states == r1.stats.terminal_states);
+                if (order == Order::shortest) {
+                    CHECK(r.stats.states == p.states);
+                    CHECK(r.stats.transitions == p.transitions);
+                }
+                REQUIRE(bool(r.finding) == bool(r1.finding));
+                if (r.finding) {
+                    CHECK(r.finding->violation.property == r1.finding->violation.property);
+                    CHECK(many.path(r.finding->state).labels == one.path(r1.finding->state).labels);
+                    CHECK(many.path(r.finding->state).states == one.path(r1.finding->state).states);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("compact and bitstate find the exact mode's counterexample on the bundled bugs and never say holds")
+{
+    using pxc::explorer::Mode;
+    for (const Pinned& p : pinned) {
+        CAPTURE(p.model);
+        CAPTURE(p.features);
+        const pxc::Scenario sc = pxc::load_scenario(std::string(SOURCE_ROOT) + "/" + p.model);
+        const pxc::FeatureSet fs = sc.feature_set(pxc::split_feature_list(p.features));
+        const pxc::kernel::Model model(sc, fs);
+        pxc::props::Checker checker(model, {});
+        pxc::explorer::Explorer exact(model, checker, {}, false, pxc::explorer::Order::cheapest_shortest);
+        const auto re = exact.run();
+        for (Mode mode : {Mode::compact, Mode::bitstate}) {
+            CAPTURE(int(mode));
+            pxc::explorer::Explorer lossy(model, checker, {}, false, pxc::explorer::Order::cheapest_shortest,
+                                          pxc::explorer::Options{.mode = mode, .bitstate_bytes = 16 << 20});
+            const auto r = lossy.run();
+            CHECK(r.verdict != pxc::explorer::Verdict::holds);
+            if (re.verdict == pxc::explorer::Verdict::holds)
+                CHECK(r.verdict == pxc::explorer::Verdict::no_violation_found);
+            else
+                CHECK(r.verdict == re.verdict);
+            CHECK(r.stats.states == re.stats.states);   // nothing missed at these sizes
+            CHECK(r.stats.transitions == re.stats.transitions);
+            REQUIRE(bool(r.finding) == bool(re.finding));
+            if (r.finding)
+                CHECK(lossy.path(r.finding->state).labels == exact.path(re.finding->state).labels);
+        }
+    }
+}

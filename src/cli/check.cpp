@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
@@ -26,8 +27,26 @@ explorer::Limits make_limits(const std::string& memory, unsigned long long max_s
         if (!bytes || *bytes == 0)
             throw Error("--memory: cannot read size '" + memory + "' (examples: 512M, 4G)");
         limits.memory_bytes = *bytes;
+    } else {
+        // Without --memory a search still stops (incomplete) before it would swap.
+        limits.memory_bytes = explorer::default_memory_budget();
+        limits.memory_is_default = limits.memory_bytes != 0;
     }
     return limits;
+}
+
+explorer::Options make_options(unsigned threads, const std::string& mode, const explorer::Limits& limits)
+{
+    explorer::Options o;
+    o.threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    if (threads > 1024)
+        throw Error("--threads: at most 1024");
+    o.mode = mode == "compact" ? explorer::Mode::compact
+             : mode == "bitstate" ? explorer::Mode::bitstate
+                                  : explorer::Mode::exact;
+    if (o.mode == explorer::Mode::bitstate && !limits.memory_is_default && limits.memory_bytes)
+        o.bitstate_bytes = limits.memory_bytes / 2;
+    return o;
 }
 
 FeatureSet resolve_features(const Scenario& sc, const std::vector<std::string>& extra, const SourceLoc& extra_loc)
@@ -39,19 +58,22 @@ FeatureSet resolve_features(const Scenario& sc, const std::vector<std::string>& 
 
 int cmd_check(const CheckOptions& opt)
 {
-    if (opt.mode != "exact")
-        throw Error("--mode " + opt.mode + " is not implemented yet; only exact mode is available");
     if (!opt.pictures.svg.empty())
         trace::require_dot(opt.pictures.svg);
     const explorer::Limits limits = make_limits(opt.memory, opt.max_states, opt.seconds);
     const props::Catalog catalog = props::Catalog::with_files(opt.property_files);
+    const explorer::Options options = make_options(opt.threads, opt.mode, limits);
+    if (options.mode != explorer::Mode::exact && opt.threads > 1)
+        std::fprintf(stderr, "proxycheck: --mode %s searches on one thread (--threads applies to exact mode)\n",
+                     opt.mode.c_str());
     const Scenario sc = load_scenario(opt.model);
     const FeatureSet fs = resolve_features(sc, split_feature_list(opt.features), SourceLoc{"--features", 0, 0});
     const kernel::Model model(sc, fs);
 
     const RunOutcome run = run_model(model, catalog, opt.properties, limits, !opt.quiet_progress,
                                      opt.shortest_only ? explorer::Order::shortest
-                                                       : explorer::Order::cheapest_shortest);
+                                                       : explorer::Order::cheapest_shortest,
+                                     options);
     const explorer::Result& r = run.result;
 
     if (!opt.trace_out.empty() && run.trace) {
@@ -71,7 +93,7 @@ int cmd_check(const CheckOptions& opt)
         nlohmann::json out{
             {"model", opt.model},
             {"features", fs.to_string()},
-            {"verdict", verdict_word(r.verdict)},
+            {"verdict", verdict_word(r.verdict, r.stats.mode)},
             {"statistics", trace::stats_json(r.stats)},
         };
         out["statistics"]["wasted_wakeups"] = model.events(kernel::Model::wasted_wakeup);
@@ -88,11 +110,13 @@ int cmd_check(const CheckOptions& opt)
     if (run.trace)
         std::cout << trace::render_text(model, *run.trace, trace::TextOptions{.full = opt.full}) << "\n";
     std::cout << "model: " << opt.model << "\nfeatures: " << fs.to_string() << "\n";
-    std::cout << "verdict: " << verdict_word(r.verdict);
+    std::cout << "verdict: " << verdict_word(r.verdict, r.stats.mode);
     if (run.trace)
         std::cout << " (" << run.trace->property << ")";
-    if (!r.limit.empty())
-        std::cout << " (stopped by " << r.limit << "; no violation among the states covered)";
+    if (r.verdict == explorer::Verdict::incomplete)
+        std::cout << (r.limit == "out of memory" ? " (out of memory: the allocator refused"
+                                                 : " (stopped by " + r.limit)
+                  << "; no violation among the states covered)";
     std::cout << "\n" << stats_text(r.stats);
     // "only a wasted wakeup" (v29 7/9 race (B)) as a number
     std::cout << "wasted wakeups: " << model.events(kernel::Model::wasted_wakeup)

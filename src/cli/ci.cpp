@@ -158,6 +158,7 @@ int cmd_ci(const CiOptions& opt)
 {
     const explorer::Limits limits = make_limits(opt.memory, opt.max_states, opt.seconds);
     const props::Catalog catalog = props::Catalog::with_files(opt.property_files);
+    const explorer::Options options = make_options(opt.threads, "exact", limits);
     const std::vector<std::string> files = model_files(opt.paths.empty() ? std::vector<std::string>{"models"} : opt.paths);
     std::vector<Line> lines;
     for (const std::string& file : files) {
@@ -174,7 +175,8 @@ int cmd_ci(const CiOptions& opt)
             const FeatureSet fs = resolve_features(sc, ex.features, sc.at(ex.line));
             const kernel::Model model(sc, fs);
             auto one = [&](const std::string& property, const char* expected) {
-                const RunOutcome run = run_model(model, catalog, {property}, limits, false);
+                const RunOutcome run = run_model(model, catalog, {property}, limits, false,
+                                                 explorer::Order::cheapest_shortest, options);
                 Line l(file, edits_text(ex.features), property, expected, verdict_word(run.result.verdict),
                        run.result.stats);
                 l.ok = l.got == l.expected;
@@ -216,7 +218,8 @@ int cmd_ci(const CiOptions& opt)
             };
             // The properties expected to hold share one search when they all do.
             if (ex.holds.size() > 1) {
-                const RunOutcome group = run_model(model, catalog, ex.holds, limits, false);
+                const RunOutcome group = run_model(model, catalog, ex.holds, limits, false,
+                                                   explorer::Order::cheapest_shortest, options);
                 if (group.result.verdict == explorer::Verdict::holds) {
                     for (const std::string& p : ex.holds) {
                         Line l(file, edits_text(ex.features), p, "holds", "holds", group.result.stats);

@@ -18,11 +18,11 @@ struct CheckOptions {
     std::string features;                    // --features LIST, applied after the file's own
     std::vector<std::string> properties;     // --property NAME (empty: all)
     std::vector<std::string> property_files; // --properties FILE: the user's own .prop files
-    unsigned threads = 0;                    // --threads (the search is single-threaded for now)
+    unsigned threads = 0;                    // --threads (0: every core)
     std::string memory;                      // --memory SIZE
     unsigned long long max_states = 0;       // --max-states
     double seconds = 0;                      // --time
-    std::string mode = "exact";              // --mode
+    std::string mode = "exact";              // --mode exact|compact|bitstate
     std::string format = "text";             // --format text|json
     std::string trace_out;                   // --trace-out FILE (JSON)
     bool full = false;                       // --full: whole states in the trace, not only changes
@@ -47,6 +47,7 @@ struct CiOptions {
     std::string memory;
     unsigned long long max_states = 0;
     double seconds = 0;
+    unsigned threads = 0;                    // 0: every core
     bool update_counterexamples = false;     // rewrite the committed counterexample files
 };
 

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <new>
 #include <string_view>
 
 #include "cli/commands.hpp"
@@ -33,11 +34,15 @@ int main(int argc, char** argv)
     c->add_option("--features", check.features, "comma-separated +flag/-flag, applied after the file's own");
     c->add_option("--property", check.properties, "check only this property (repeatable)");
     c->add_option("--properties", check.property_files, "add the properties of a .prop file (repeatable)");
-    c->add_option("--threads", check.threads, "worker threads (the search is single-threaded for now)");
-    c->add_option("--memory", check.memory, "stop with 'incomplete' before the visited set exceeds SIZE (e.g. 4G)");
+    c->add_option("--threads", check.threads, "search threads, exact mode (default: every core; 1: one thread)");
+    c->add_option("--memory", check.memory,
+                  "stop with 'incomplete' before the search takes more than SIZE (e.g. 4G; default: 80 % of the "
+                  "memory available; bitstate: half of it is the bit array)");
     c->add_option("--max-states", check.max_states, "stop with 'incomplete' after N states");
     c->add_option("--time", check.seconds, "stop with 'incomplete' after SECONDS");
-    c->add_option("--mode", check.mode, "exact (compact and bitstate: not yet)")
+    c->add_option("--mode", check.mode,
+                  "exact (default), compact (64-bit fingerprints) or bitstate (bit array); the lossy modes never "
+                  "say 'holds' (exit 3)")
         ->check(CLI::IsMember({"exact", "compact", "bitstate"}));
     c->add_option("--format", check.format, "text or json")->check(CLI::IsMember({"text", "json"}));
     c->add_option("--trace-out", check.trace_out, "write the counterexample as JSON to FILE");
@@ -67,6 +72,7 @@ int main(int argc, char** argv)
     ci_cmd->add_option("--memory", ci.memory, "per-run memory limit");
     ci_cmd->add_option("--max-states", ci.max_states, "per-run state limit");
     ci_cmd->add_option("--time", ci.seconds, "per-run time limit");
+    ci_cmd->add_option("--threads", ci.threads, "search threads (default: every core)");
     ci_cmd->add_flag("--update-counterexamples", ci.update_counterexamples,
                      "rewrite the counterexample files the expectations name (explicit, never automatic)");
 
@@ -101,5 +107,11 @@ int main(int argc, char** argv)
         std::fflush(stdout);
         std::cerr << "proxycheck: error: " << e.what() << "\n";
         return 2;
+    } catch (const std::bad_alloc&) {
+        // The searches stop cleanly on their own; this is what is left (a
+        // counterexample's rendering, a report) running out of memory.
+        std::fflush(stdout);
+        std::cerr << "proxycheck: out of memory\n";
+        return 3;
     }
 }

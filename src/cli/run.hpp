@@ -22,12 +22,18 @@ struct RunOutcome {
 // cheapest_shortest (the default of check and ci) prints, among the shortest
 // counterexamples, the one with the fewest preemptions, then context
 // switches; shortest is plain BFS order (--shortest-only).
+// options: threads and mode (explorer::Options; the library's default is
+// one thread, exact).
 RunOutcome run_model(const kernel::Model& model, const props::Catalog& catalog,
                      const std::vector<std::string>& properties, const explorer::Limits& limits, bool progress,
-                     explorer::Order order = explorer::Order::cheapest_shortest);
+                     explorer::Order order = explorer::Order::cheapest_shortest, explorer::Options options = {});
 
-std::string verdict_word(explorer::Verdict v);
-int exit_status(explorer::Verdict v);   // 0 holds, 1 violated, 3 incomplete
+// "holds", "violated", "incomplete", "no violation found (compact, not exhaustive)".
+std::string verdict_word(explorer::Verdict v, explorer::Mode mode = explorer::Mode::exact);
+// 0 holds, 1 violated, 3 incomplete or a lossy search without a violation.
+int exit_status(explorer::Verdict v);
+std::string mode_name(explorer::Mode m);
+// The statistics lines (and, for a lossy mode, the line with its omission bound).
 std::string stats_text(const explorer::Stats& st);
 
 }  // namespace pxc::cli

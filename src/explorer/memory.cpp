@@ -1,5 +1,6 @@
 #include "explorer/memory.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <fstream>
@@ -21,6 +22,50 @@ uint64_t peak_rss_bytes()
     }
     return 0;
 }
+
+namespace {
+
+// A number from a one-line file ("max" or unreadable: nullopt).
+std::optional<uint64_t> read_number(const char* path)
+{
+    std::ifstream f(path);
+    uint64_t v = 0;
+    if (!(f >> v))
+        return std::nullopt;
+    return v;
+}
+
+}  // namespace
+
+uint64_t available_memory_bytes()
+{
+    uint64_t avail = 0;
+    std::ifstream info("/proc/meminfo");
+    std::string key;
+    while (info >> key) {
+        if (key == "MemAvailable:") {
+            uint64_t kib = 0;
+            info >> kib;
+            avail = kib * 1024;
+            break;
+        }
+        info.ignore(1 << 12, '\n');
+    }
+    // cgroup v2, then v1: what the limit leaves.
+    auto cap = read_number("/sys/fs/cgroup/memory.max");
+    auto used = read_number("/sys/fs/cgroup/memory.current");
+    if (!cap) {
+        cap = read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+        used = read_number("/sys/fs/cgroup/memory/memory.usage_in_bytes");
+    }
+    if (cap && *cap < (uint64_t(1) << 60)) {
+        const uint64_t left = *cap > used.value_or(0) ? *cap - used.value_or(0) : 0;
+        avail = avail ? std::min(avail, left) : left;
+    }
+    return avail;
+}
+
+uint64_t default_memory_budget() { return available_memory_bytes() / 10 * 8; }
 
 std::optional<uint64_t> parse_size(std::string_view text)
 {

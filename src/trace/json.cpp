@@ -4,7 +4,7 @@ namespace pxc::trace {
 
 nlohmann::json stats_json(const explorer::Stats& st)
 {
-    return {
+    nlohmann::json j{
         {"states", st.states},
         {"transitions", st.transitions},
         {"depth", st.depth},
@@ -14,7 +14,19 @@ nlohmann::json stats_json(const explorer::Stats& st)
         {"bytes_per_state", st.bytes_per_state()},
         {"state_bytes", st.state_size},
         {"peak_memory_bytes", st.peak_rss_bytes},
+        {"threads", st.threads},
+        {"mode", st.mode == explorer::Mode::exact     ? "exact"
+                 : st.mode == explorer::Mode::compact ? "compact"
+                                                      : "bitstate"},
     };
+    if (st.mode != explorer::Mode::exact)
+        j["omission_bound"] = st.omission_bound;
+    if (st.mode == explorer::Mode::bitstate) {
+        j["bitstate_bits"] = st.bitstate_bits;
+        j["hash_functions"] = st.hash_functions;
+        j["bits_set"] = st.bits_set;
+    }
+    return j;
 }
 
 nlohmann::json trace_json(const kernel::Model& m, const Trace& tr)

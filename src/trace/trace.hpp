@@ -45,21 +45,15 @@ struct Trace {
 Trace build_trace_from_states(const kernel::Model& m, const std::vector<std::vector<uint8_t>>& states,
                   const std::vector<kernel::Label>& labels, const explorer::Violation& v, bool at_terminal);
 
-// Rebuilds the trace of explorer state `index` (after a violation).
+// Rebuilds the trace of explorer state `index` (after a violation), in any
+// mode: the explorer hands the path (lossy modes rebuild it by replaying).
 template <class E>
 Trace build_trace(const kernel::Model& m, const E& explorer, uint32_t index, const explorer::Violation& v,
                   bool at_terminal)
 {
-    std::vector<std::vector<uint8_t>> states;
-    std::vector<kernel::Label> labels;
-    for (uint32_t i : explorer.path_to(index)) {
-        const uint8_t* s = explorer.state(i);
-        states.emplace_back(s, s + explorer.state_size());
-        labels.push_back(explorer.label(i));
-    }
-    return build_trace_from_states(m, states, labels, v, at_terminal);
+    explorer::Path p = explorer.path(index);
+    return build_trace_from_states(m, p.states, p.labels, v, at_terminal);
 }
-
 
 std::vector<Change> diff_states(const kernel::Model& m, const uint8_t* before, const uint8_t* after);
 // Narration of one step from `before` (the model's successors with

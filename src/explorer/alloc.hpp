@@ -1,0 +1,38 @@
+// Every large allocation of the explorer (arena chunks, hash tables, bit
+// arrays, queues) goes through big_alloc, so that running out of memory is
+// one path, and a test can make the allocator refuse (allocations_left).
+#pragma once
+#include <sys/mman.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+namespace pxc::explorer {
+
+// Tests only: the number of big allocations that still succeed (-1: all).
+inline std::atomic<long> allocations_left{-1};
+
+// malloc (zeroed: calloc, whose fresh pages the kernel zeroes lazily);
+// nullptr when refused. Freed with std::free. Past 4 MiB the memory is
+// offered transparent huge pages (madvise): the tables and arenas are read
+// at random, and with 4 KiB pages nearly every lookup also misses the TLB.
+inline void* big_alloc(size_t bytes, bool zeroed)
+{
+    if (allocations_left.load(std::memory_order_relaxed) >= 0 &&
+        allocations_left.fetch_sub(1, std::memory_order_relaxed) <= 0) {
+        allocations_left.store(0, std::memory_order_relaxed);
+        return nullptr;
+    }
+    void* p = zeroed ? std::calloc(bytes, 1) : std::malloc(bytes);
+    constexpr uintptr_t huge = uintptr_t(2) << 20;
+    if (p && bytes >= 2 * huge) {
+        const uintptr_t begin = (uintptr_t(p) + huge - 1) & ~(huge - 1), end = (uintptr_t(p) + bytes) & ~(huge - 1);
+        if (end > begin)
+            madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);   // a hint: failure is harmless
+    }
+    return p;
+}
+
+}  // namespace pxc::explorer

@@ -1,0 +1,616 @@
+// The lossy modes (one thread): compact (hash compaction: a table of 64-bit
+// fingerprints) and bitstate (a bit array, k bits per state). Neither keeps a
+// state's bytes once its level is expanded: the BFS queue holds the full
+// states of the level being expanded and of the next one, and every state
+// keeps its parent's index and its step number among the parent's
+// successors (6 bytes), so a counterexample is rebuilt by replaying the steps
+// from the initial state. A violation found is therefore real; "no
+// violation" is not a proof: two states may share a fingerprint (or a state
+// may find all its bits set by others), and the second is never explored.
+//
+// The search order is the exact one-thread order: when no state is missed,
+// the states, transitions, depth and counterexample are those of exact mode.
+// With cheapest_shortest, a state of the next level reached again by a
+// cheaper path is re-parented through an exact index of the next level's
+// queue (by bytes), as in exact mode.
+#pragma once
+#include <xxhash.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "explorer/alloc.hpp"
+#include "explorer/progress.hpp"
+#include "explorer/types.hpp"
+
+namespace pxc::explorer {
+
+// compact: open addressing over 64-bit fingerprints (0 is remapped: it marks
+// an empty slot). The slot is taken from the fingerprint's high bits, so the
+// table grows without the states. At most 3/4 full.
+class FingerprintSet {
+public:
+    FingerprintSet() : size_(1u << 16), table_(alloc(size_)) {}
+    ~FingerprintSet() { std::free(table_); }
+    FingerprintSet(const FingerprintSet&) = delete;
+    FingerprintSet& operator=(const FingerprintSet&) = delete;
+
+    uint64_t count() const { return count_; }
+    uint64_t bytes() const { return size_ * sizeof(uint64_t); }
+    uint64_t bytes_next_growth() const { return wants_growth() ? size_ * 2 * sizeof(uint64_t) : 0; }
+    bool contains(uint64_t fp) const { return table_[find(fp)] != 0; }
+    void prefetch(uint64_t fp) const { __builtin_prefetch(&table_[home(fp ? fp : 1)]); }
+    // Inserts fp; false when it was there. Throws std::bad_alloc.
+    bool insert(uint64_t fp)
+    {
+        fp = fp ? fp : 1;
+        size_t slot = find(fp);
+        if (table_[slot] != 0)
+            return false;
+        if (wants_growth()) {
+            grow();
+            slot = find(fp);
+        }
+        table_[slot] = fp;
+        ++count_;
+        return true;
+    }
+
+private:
+    bool wants_growth() const { return (count_ + 1) * 4 > size_ * 3; }
+    static uint64_t* alloc(size_t n)
+    {
+        auto* p = static_cast<uint64_t*>(big_alloc(n * sizeof(uint64_t), true));
+        if (!p)
+            throw std::bad_alloc();
+        return p;
+    }
+    size_t home(uint64_t fp) const { return size_t(fp >> (64 - bits_)); }
+    size_t find(uint64_t fp) const
+    {
+        fp = fp ? fp : 1;
+        const size_t mask = size_ - 1;
+        size_t slot = home(fp);
+        while (table_[slot] != 0 && table_[slot] != fp)
+            slot = (slot + 1) & mask;
+        return slot;
+    }
+    void grow()
+    {
+        uint64_t* old = table_;
+        const size_t old_size = size_;
+        table_ = alloc(size_ * 2);
+        size_ *= 2;
+        ++bits_;
+        for (size_t i = 0; i < old_size; ++i)
+            if (old[i] != 0)
+                table_[find(old[i])] = old[i];
+        std::free(old);
+    }
+    size_t size_;
+    unsigned bits_ = 16;
+    uint64_t* table_;
+    uint64_t count_ = 0;
+};
+
+// bitstate: m bits, k of them per state, from one 128-bit XXH3 hash by
+// double hashing (h1 + i*h2, mapped onto [0, m) by multiply-shift).
+class BitState {
+public:
+    BitState(uint64_t bits, unsigned k) : m_(std::max<uint64_t>(bits, 64)), k_(std::max(1u, k))
+    {
+        // calloc: untouched pages of a large array cost nothing until a bit lands there.
+        words_ = static_cast<uint64_t*>(big_alloc((m_ + 63) / 64 * sizeof(uint64_t), true));
+        if (!words_)
+            throw std::bad_alloc();
+    }
+    ~BitState() { std::free(words_); }
+    BitState(const BitState&) = delete;
+    BitState& operator=(const BitState&) = delete;
+
+    uint64_t bits() const { return m_; }
+    unsigned k() const { return k_; }
+    uint64_t bytes() const { return (m_ + 63) / 64 * sizeof(uint64_t); }
+    uint64_t bits_set() const { return set_; }
+    void prefetch(XXH128_hash_t h) const
+    {
+        for (unsigned i = 0; i < k_; ++i)
+            __builtin_prefetch(&words_[pos(h, i) >> 6]);
+    }
+    bool contains(XXH128_hash_t h) const
+    {
+        for (unsigned i = 0; i < k_; ++i) {
+            const uint64_t b = pos(h, i);
+            if (!(words_[b >> 6] & (uint64_t(1) << (b & 63))))
+                return false;
+        }
+        return true;
+    }
+    // Sets the k bits; false when all were set already.
+    bool insert(XXH128_hash_t h)
+    {
+        bool fresh = false;
+        for (unsigned i = 0; i < k_; ++i) {
+            const uint64_t b = pos(h, i);
+            uint64_t& w = words_[b >> 6];
+            const uint64_t bit = uint64_t(1) << (b & 63);
+            if (!(w & bit)) {
+                w |= bit;
+                ++set_;
+                fresh = true;
+            }
+        }
+        return fresh;
+    }
+
+private:
+    uint64_t pos(XXH128_hash_t h, unsigned i) const
+    {
+        __extension__ typedef unsigned __int128 u128;
+        const uint64_t x = h.low64 + i * (h.high64 | 1) + uint64_t(i) * i;
+        return uint64_t((u128(x) * m_) >> 64);
+    }
+    uint64_t m_;
+    unsigned k_;
+    uint64_t* words_;
+    uint64_t set_ = 0;
+};
+
+// Parent index and step number of every state, in chunks of 65536.
+class Trail {
+public:
+    uint64_t count() const { return count_; }
+    uint64_t bytes() const { return chunks_.size() * chunk_bytes; }
+    uint64_t bytes_next_growth() const { return (count_ & mask) == 0 ? chunk_bytes : 0; }
+    uint32_t parent(uint32_t i) const { return at(i).parent; }
+    uint16_t step(uint32_t i) const { return at(i).step; }
+    void set(uint32_t i, uint32_t parent, uint16_t step) { at(i) = {parent, step}; }
+    uint32_t push(uint32_t parent, uint16_t step)   // throws std::bad_alloc
+    {
+        if ((count_ & mask) == 0) {
+            chunks_.reserve(chunks_.size() + 1);
+            auto* p = static_cast<Entry*>(big_alloc(chunk_bytes, false));
+            if (!p)
+                throw std::bad_alloc();
+            chunks_.emplace_back(p);
+        }
+        at(uint32_t(count_)) = {parent, step};
+        return uint32_t(count_++);
+    }
+
+private:
+#pragma pack(push, 2)
+    struct Entry {
+        uint32_t parent;
+        uint16_t step;
+    };
+#pragma pack(pop)
+    static_assert(sizeof(Entry) == 6);
+    static constexpr uint32_t mask = (1u << 16) - 1;
+    static constexpr uint64_t chunk_bytes = (uint64_t(mask) + 1) * sizeof(Entry);
+    Entry& at(uint32_t i) { return chunks_[i >> 16].get()[i & mask]; }
+    const Entry& at(uint32_t i) const { return chunks_[i >> 16].get()[i & mask]; }
+    struct Free {
+        void operator()(void* p) const { std::free(p); }
+    };
+    std::vector<std::unique_ptr<Entry, Free>> chunks_;
+    uint64_t count_ = 0;
+};
+
+// One BFS level's full states: index, path cost, bytes; in blocks of 4096.
+class LevelQueue {
+public:
+    explicit LevelQueue(size_t state_size) : size_(state_size), rec_((8 + state_size + 7) / 8 * 8) {}
+    uint64_t count() const { return count_; }
+    uint64_t bytes() const { return blocks_.size() * block_bytes(); }
+    uint64_t bytes_next_growth() const
+    {
+        return (count_ & mask) == 0 && count_ / per_block >= blocks_.size() ? block_bytes() : 0;
+    }
+    uint32_t index(uint64_t pos) const { return load<uint32_t>(pos, 0); }
+    PathCost cost(uint64_t pos) const { return load<PathCost>(pos, 4); }
+    void set_cost(uint64_t pos, PathCost c) { std::memcpy(rec(pos) + 4, &c, sizeof c); }
+    const uint8_t* state(uint64_t pos) const { return rec(pos) + 8; }
+    uint64_t push(uint32_t index, PathCost c, const uint8_t* bytes)   // throws std::bad_alloc
+    {
+        if (count_ / per_block >= blocks_.size()) {
+            blocks_.reserve(blocks_.size() + 1);
+            auto* p = static_cast<uint8_t*>(big_alloc(block_bytes(), false));
+            if (!p)
+                throw std::bad_alloc();
+            blocks_.emplace_back(p);
+        }
+        uint8_t* r = rec(count_);
+        std::memcpy(r, &index, 4);
+        std::memcpy(r + 4, &c, sizeof c);
+        std::memset(r + 6, 0, rec_ - 6);
+        std::memcpy(r + 8, bytes, size_);
+        return count_++;
+    }
+    void clear() { count_ = 0; }   // keeps the blocks for the next level
+    void swap(LevelQueue& o)
+    {
+        blocks_.swap(o.blocks_);
+        std::swap(count_, o.count_);
+    }
+
+private:
+    static constexpr uint64_t per_block = 4096, mask = per_block - 1;
+    uint64_t block_bytes() const { return per_block * rec_; }
+    uint8_t* rec(uint64_t pos) const { return blocks_[pos / per_block].get() + (pos & mask) * rec_; }
+    template <class T>
+    T load(uint64_t pos, size_t off) const
+    {
+        T v;
+        std::memcpy(&v, rec(pos) + off, sizeof v);
+        return v;
+    }
+    struct Free {
+        void operator()(void* p) const { std::free(p); }
+    };
+    size_t size_, rec_;
+    std::vector<std::unique_ptr<uint8_t, Free>> blocks_;
+    uint64_t count_ = 0;
+};
+
+// The states of the level being built, by bytes (cheapest_shortest only):
+// open addressing over queue positions + 1.
+class LevelIndex {
+public:
+    uint64_t bytes() const { return slots_.capacity() * sizeof(uint32_t); }
+    void clear() { std::fill(slots_.begin(), slots_.end(), 0u), n_ = 0; }
+    void prefetch(uint64_t h) const
+    {
+        if (!slots_.empty())
+            __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+    }
+    std::optional<uint64_t> find(const LevelQueue& q, const uint8_t* bytes, size_t size, uint64_t h) const
+    {
+        if (slots_.empty())
+            return std::nullopt;
+        const size_t mask = slots_.size() - 1;
+        for (size_t s = h & mask; slots_[s] != 0; s = (s + 1) & mask)
+            if (std::memcmp(q.state(slots_[s] - 1), bytes, size) == 0)
+                return slots_[s] - 1;
+        return std::nullopt;
+    }
+    void add(const LevelQueue& q, size_t size, uint64_t pos, uint64_t h)   // throws std::bad_alloc
+    {
+        if ((n_ + 1) * 2 > slots_.size()) {
+            std::vector<uint32_t> old(std::max<size_t>(slots_.size() * 2, 1024), 0u);
+            old.swap(slots_);
+            const size_t mask = slots_.size() - 1;
+            for (uint32_t v : old)
+                if (v != 0) {
+                    size_t s = XXH3_64bits(q.state(v - 1), size) & mask;
+                    while (slots_[s] != 0)
+                        s = (s + 1) & mask;
+                    slots_[s] = v;
+                }
+        }
+        const size_t mask = slots_.size() - 1;
+        size_t s = h & mask;
+        while (slots_[s] != 0)
+            s = (s + 1) & mask;
+        slots_[s] = uint32_t(pos + 1);
+        ++n_;
+    }
+
+private:
+    std::vector<uint32_t> slots_;
+    uint64_t n_ = 0;
+};
+
+// The bounds the lossy modes report (see Stats::omission_bound).
+inline double compact_omission_bound(uint64_t n) { return std::min(1.0, double(n) * double(n) / std::ldexp(1.0, 65)); }
+// The integral of (1 - e^(-k x / m))^k over [0, n]: the integrand grows, so it
+// bounds the sum over the insertions i = 0 .. n-1 from above.
+inline double bitstate_omission_bound(uint64_t n, uint64_t m, unsigned k)
+{
+    if (n == 0 || m == 0)
+        return 0;
+    const int steps = 4096;   // Simpson's rule, even number of steps
+    const double a = double(k) / double(m), hstep = double(n) / steps;
+    auto f = [&](double x) { return std::pow(-std::expm1(-a * x), double(k)); };
+    double sum = f(0) + f(double(n));
+    for (int i = 1; i < steps; ++i)
+        sum += (i % 2 ? 4 : 2) * f(i * hstep);
+    return sum * hstep / 3;
+}
+
+template <Model M, Checker C>
+class LossySearch {
+public:
+    struct Outcome {
+        std::optional<Finding> finding;
+        std::string limit;
+        Stats stats;
+    };
+
+    LossySearch(const M& model, C& checker, const Limits& limits, Progress& progress, bool cheapest, Mode mode,
+                uint64_t bitstate_bytes, unsigned hash_functions, std::chrono::steady_clock::time_point start)
+        : model_(model), checker_(checker), limits_(limits), progress_(progress), cheapest_(cheapest), mode_(mode),
+          size_(model.state_size()), start_(start), cur_(size_), next_(size_)
+    {
+        if (mode == Mode::bitstate)
+            bits_ = std::make_unique<BitState>(bitstate_bytes * 8, hash_functions);
+        else
+            fps_ = std::make_unique<FingerprintSet>();
+    }
+
+    Outcome run()
+    {
+        Outcome out;
+        try {
+            search(out);
+        } catch (const std::bad_alloc&) {
+            out.limit = "out of memory";
+        }
+        progress_.finish();
+        Stats& st = out.stats;
+        st.states = trail_.count();
+        st.transitions = transitions_;
+        st.terminal_states = terminals_;
+        st.depth = out.finding ? depth_of(out.finding->state) : depth_;
+        st.store_bytes = peak_bytes_;
+        st.state_size = size_;
+        st.mode = mode_;
+        if (mode_ == Mode::compact) {
+            st.omission_bound = compact_omission_bound(st.states);
+        } else {
+            st.bitstate_bits = bits_->bits();
+            st.hash_functions = bits_->k();
+            st.bits_set = double(bits_->bits_set()) / double(bits_->bits());
+            st.omission_bound = std::min(1.0, bitstate_omission_bound(st.states, bits_->bits(), bits_->k()));
+        }
+        return out;
+    }
+
+    // The path to state i, rebuilt by replaying the recorded step numbers.
+    Path path(uint32_t i) const
+    {
+        std::vector<uint16_t> steps;
+        for (uint32_t s = i; trail_.parent(s) != no_parent; s = trail_.parent(s))
+            steps.push_back(trail_.step(s));
+        Path p;
+        std::vector<uint8_t> cur(size_);
+        model_.initial_state(cur.data());
+        p.states.push_back(cur);
+        p.labels.push_back(0);
+        for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+            uint32_t n = 0;
+            bool done = false;
+            model_.for_each_successor(cur.data(), [&](Label l, const uint8_t* next) {
+                if (n++ == *it && !done) {
+                    p.states.emplace_back(next, next + size_);
+                    p.labels.push_back(l);
+                    done = true;
+                }
+            });
+            if (!done)
+                break;   // cannot happen with a deterministic model
+            cur = p.states.back();
+        }
+        return p;
+    }
+    uint32_t depth_of(uint32_t i) const
+    {
+        uint32_t d = 0;
+        for (uint32_t s = i; trail_.parent(s) != no_parent; s = trail_.parent(s))
+            ++d;
+        return d;
+    }
+
+private:
+    struct Candidate {
+        Finding finding;
+        uint32_t depth;
+        bool in_next;    // its cost is in the next level's queue, else in the current one
+        uint64_t pos;
+    };
+
+    uint64_t bytes_used() const
+    {
+        return (bits_ ? bits_->bytes() : fps_->bytes()) + trail_.bytes() + cur_.bytes() + next_.bytes() +
+               index_.bytes();
+    }
+    uint64_t bytes_next_growth() const
+    {
+        return (bits_ ? 0 : fps_->bytes_next_growth()) + trail_.bytes_next_growth() + next_.bytes_next_growth();
+    }
+    std::string memory_limit_text() const { return explorer::memory_limit_text(limits_); }
+
+    struct Hash {
+        uint64_t h64;
+        XXH128_hash_t h128;
+    };
+    Hash hash(const uint8_t* s) const
+    {
+        Hash h{};
+        if (bits_) {
+            h.h128 = XXH3_128bits(s, size_);
+            h.h64 = h.h128.low64;
+        } else {
+            h.h64 = XXH3_64bits(s, size_);
+        }
+        return h;
+    }
+    bool seen(const Hash& h) const { return bits_ ? bits_->contains(h.h128) : fps_->contains(h.h64); }
+    void mark(const Hash& h)
+    {
+        if (bits_)
+            bits_->insert(h.h128);
+        else
+            fps_->insert(h.h64);
+    }
+
+    void search(Outcome& out)
+    {
+        std::vector<uint8_t> init(size_);
+        model_.initial_state(init.data());
+        const Hash h0 = hash(init.data());
+        mark(h0);
+        trail_.push(no_parent, 0);
+        cur_.push(0, 0, init.data());
+        peak_bytes_ = bytes_used();
+        if (auto v = checker_.check_state(init.data())) {
+            out.finding = Finding{0, *v, false};
+            return;
+        }
+        std::vector<Candidate> candidates;
+        bool stop_after_level = false;
+        uint64_t expanded = 0;
+        for (;;) {
+            for (uint64_t pos = 0; pos < cur_.count(); ++pos, ++expanded) {
+                if ((expanded & 1023) == 0 && limits_.seconds > 0 &&
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() > limits_.seconds)
+                    out.limit = "--time " + std::to_string(int(limits_.seconds)) + " s";
+                if ((expanded & 4095) == 0)
+                    progress_.update(trail_.count(), cur_.count() - pos + next_.count(), depth_, bytes_used());
+                if (!out.limit.empty())
+                    break;
+                expand(out, pos, candidates, stop_after_level);
+                if (!out.limit.empty() || (!cheapest_ && out.finding))
+                    break;
+            }
+            peak_bytes_ = std::max(peak_bytes_, bytes_used());
+            if (!out.limit.empty() || out.finding || stop_after_level || next_.count() == 0)
+                break;
+            cur_.swap(next_);
+            next_.clear();   // its blocks serve the level after
+            index_.clear();
+            ++depth_;
+        }
+        if (cheapest_ && !candidates.empty()) {
+            // Shortest first, then cheapest, then first found.
+            auto cost = [&](const Candidate& c) { return c.in_next ? next_.cost(c.pos) : cur_.cost(c.pos); };
+            const Candidate* best = &candidates.front();
+            for (const Candidate& c : candidates)
+                if (c.depth < best->depth || (c.depth == best->depth && cost(c) < cost(*best)))
+                    best = &c;
+            out.finding = best->finding;
+        }
+    }
+
+    void expand(Outcome& out, uint64_t pos, std::vector<Candidate>& candidates, bool& stop_after_level)
+    {
+        const uint32_t idx = cur_.index(pos);
+        const PathCost pcost = cur_.cost(pos);
+        const uint8_t* s = cur_.state(pos);
+        auto found = [&](uint32_t state, const Violation& v, bool at_terminal, uint32_t at_depth, bool in_next,
+                         uint64_t qpos) {
+            if (!cheapest_) {
+                out.finding = Finding{state, v, at_terminal};
+                return;
+            }
+            candidates.push_back({Finding{state, v, at_terminal}, at_depth, in_next, qpos});
+            stop_after_level = true;
+        };
+        // All successors first, hashed, their lookups prefetched (see batch.hpp).
+        uint32_t steps = 0;
+        model_.for_each_successor(s, [&](Label label, const uint8_t* next) {
+            if (steps == labels_.size()) {
+                labels_.resize(steps * 2 + 16);
+                hashes_.resize(labels_.size());
+                succ_.resize(labels_.size() * size_);
+            }
+            std::memcpy(succ_.data() + size_t(steps) * size_, next, size_);
+            labels_[steps++] = label;
+        });
+        for (uint32_t j = 0; j < steps; ++j) {
+            hashes_[j] = hash(succ_.data() + size_t(j) * size_);
+            if (bits_)
+                bits_->prefetch(hashes_[j].h128);
+            else
+                fps_->prefetch(hashes_[j].h64);
+            if (cheapest_)
+                index_.prefetch(hashes_[j].h64);
+        }
+        for (uint32_t step = 0; step < steps; ++step) {
+            const uint8_t* next = succ_.data() + size_t(step) * size_;
+            const Label label = labels_[step];
+            const Hash& h = hashes_[step];
+            ++transitions_;
+            if (!out.limit.empty() || (!cheapest_ && out.finding))
+                continue;
+            if (step > 0xFFFF) {
+                out.limit = "a state has more than 65536 successors";
+                continue;
+            }
+            auto price = [&] {
+                if constexpr (CostedModel<M>)
+                    if (cheapest_)
+                        return add_cost(pcost, model_.step_cost(label, s, next));
+                return PathCost(0);
+            };
+            if (seen(h)) {
+                if (cheapest_)
+                    if (auto q = index_.find(next_, next, size_, h.h64)) {
+                        const PathCost c = price();
+                        if (c < next_.cost(*q)) {
+                            next_.set_cost(*q, c);
+                            trail_.set(next_.index(*q), idx, uint16_t(step));
+                        }
+                    }
+                continue;
+            }
+            // A limit stops only a step to a new state.
+            if (limits_.max_states && trail_.count() >= limits_.max_states) {
+                out.limit = "--max-states " + std::to_string(limits_.max_states);
+                continue;
+            }
+            if (trail_.count() >= max_store_states) {
+                out.limit = "the 2^32 state indices";
+                continue;
+            }
+            if (limits_.memory_bytes && bytes_used() + bytes_next_growth() > limits_.memory_bytes) {
+                out.limit = memory_limit_text();
+                continue;
+            }
+            mark(h);
+            const uint32_t child = trail_.push(idx, uint16_t(step));
+            const uint64_t q = next_.push(child, price(), next);
+            if (cheapest_)
+                index_.add(next_, size_, q, h.h64);
+            if (auto v = checker_.check_state(next))
+                found(child, *v, false, depth_ + 1, true, q);
+        }
+        if (steps == 0) {
+            ++terminals_;
+            if (cheapest_ || !out.finding)
+                if (auto v = checker_.check_deadlock(s))
+                    found(idx, *v, true, depth_, false, pos);
+        }
+    }
+
+    const M& model_;
+    C& checker_;
+    Limits limits_;
+    Progress& progress_;
+    bool cheapest_;
+    Mode mode_;
+    size_t size_;
+    std::chrono::steady_clock::time_point start_;
+    std::unique_ptr<FingerprintSet> fps_;
+    std::unique_ptr<BitState> bits_;
+    Trail trail_;
+    LevelQueue cur_, next_;
+    LevelIndex index_;
+    std::vector<uint8_t> succ_;     // the successors of the state being expanded
+    std::vector<Label> labels_;
+    std::vector<Hash> hashes_;
+    uint64_t transitions_ = 0, terminals_ = 0;
+    uint32_t depth_ = 0;
+    uint64_t peak_bytes_ = 0;
+};
+
+}  // namespace pxc::explorer

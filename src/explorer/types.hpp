@@ -1,0 +1,132 @@
+// What the explorer's searches share: the Model and Checker concepts, limits,
+// modes, statistics and results.
+#pragma once
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "explorer/cost.hpp"
+#include "explorer/state_store.hpp"
+
+namespace pxc::explorer {
+
+template <class M>
+concept Model = requires(const M& m, const uint8_t* s, uint8_t* out) {
+    { m.state_size() } -> std::convertible_to<size_t>;
+    m.initial_state(out);                                           // writes state_size() bytes
+    m.for_each_successor(s, [](Label, const uint8_t*) {});          // one call per enabled step
+};
+
+// A model that can price its steps (for Order::cheapest_shortest).
+template <class M>
+concept CostedModel = Model<M> && requires(const M& m, Label l, const uint8_t* s) {
+    { m.step_cost(l, s, s) } -> std::same_as<StepCost>;   // (label, before, after)
+};
+
+// shortest: plain BFS order, the first violating state found wins.
+// cheapest_shortest: among the violating states of the smallest depth, the
+// one reached by the cheapest path. A state rediscovered at its own depth via
+// a cheaper path is re-parented; the costs of depth d-1 are final before any
+// state of depth d is expanded (BFS order), so each depth's costs are minimal.
+enum class Order { shortest, cheapest_shortest };
+
+struct Violation {
+    std::string property;
+    std::string message;
+};
+
+// check_state: invariants, on every new state. check_deadlock: a state with
+// no enabled step; what that means (deadlock, lost wakeup, normal end) is the
+// checker's business. With more than one thread both are called from several
+// threads at once.
+template <class C>
+concept Checker = requires(C& c, const uint8_t* s) {
+    { c.check_state(s) } -> std::same_as<std::optional<Violation>>;
+    { c.check_deadlock(s) } -> std::same_as<std::optional<Violation>>;
+};
+
+struct Limits {
+    uint64_t max_states = 0;    // 0: none
+    uint64_t memory_bytes = 0;  // 0: none
+    double seconds = 0;         // 0: none
+    // memory_bytes is the default budget (a share of the memory available),
+    // not a --memory the user gave: said so when it stops a search.
+    bool memory_is_default = false;
+};
+
+// How a search stopped by the memory limit says so.
+inline std::string memory_limit_text(const Limits& l)
+{
+    const std::string mib = std::to_string(l.memory_bytes >> 20) + " MiB";
+    return l.memory_is_default ? "the memory budget (" + mib + ", a share of the memory available; --memory sets it)"
+                               : "--memory " + mib;
+}
+
+// exact: every state's bytes are kept; the only mode that may say "holds".
+// compact: 64-bit fingerprints of the states (hash compaction); two states
+// with one fingerprint are taken for one, so a state may be missed.
+// bitstate: k bits per state in a bit array; a state whose bits are all set
+// already is taken as seen. Both lossy modes keep the full states of the
+// level being expanded and the next one only, and a parent index and step
+// number per state to rebuild a counterexample by replaying the steps.
+enum class Mode { exact, compact, bitstate };
+
+struct Options {
+    unsigned threads = 1;          // exact mode: > 1 runs the level-synchronous parallel search
+    Mode mode = Mode::exact;
+    uint64_t bitstate_bytes = 0;   // bitstate: the bit array (0: half the memory limit, at most 512 MiB)
+    unsigned hash_functions = 3;   // bitstate: bits per state
+};
+
+struct Stats {
+    uint64_t states = 0;
+    uint64_t transitions = 0;
+    uint32_t depth = 0;           // BFS levels completed or reached
+    uint64_t terminal_states = 0; // states with no enabled step
+    double seconds = 0;
+    uint64_t store_bytes = 0;     // visited set, parents, labels (lossy: and the peak of the level queues)
+    uint64_t peak_rss_bytes = 0;
+    size_t state_size = 0;
+    unsigned threads = 1;         // threads that searched
+    Mode mode = Mode::exact;
+    // Lossy modes: an upper bound on the probability that some state was
+    // missed (taken for one seen before). compact: n^2 / 2^65 (birthday
+    // bound over n 64-bit fingerprints). bitstate: the sum over the n
+    // insertions of (1 - e^(-k i / m))^k (union bound; it is also the
+    // expected number of wrongly rejected states).
+    double omission_bound = 0;
+    uint64_t bitstate_bits = 0;   // m
+    unsigned hash_functions = 0;  // k
+    double bits_set = 0;          // fraction of the m bits set at the end
+
+    double states_per_second() const { return seconds > 0 ? double(states) / seconds : 0; }
+    double bytes_per_state() const { return states ? double(store_bytes) / double(states) : 0; }
+};
+
+// holds: an exhaustive exact search found no violation. no_violation_found:
+// a lossy search ran to its end without a violation (not a proof).
+enum class Verdict { holds, violated, incomplete, no_violation_found };
+
+struct Finding {
+    uint32_t state = 0;      // index of the violating state
+    Violation violation;
+    bool at_terminal = false;
+};
+
+struct Result {
+    Verdict verdict = Verdict::holds;
+    Stats stats;
+    std::optional<Finding> finding;
+    std::string limit;       // which limit stopped an incomplete search
+};
+
+// A path from the initial state: states[0] is the initial state, states[i]
+// the state after step labels[i] (labels[0] is meaningless).
+struct Path {
+    std::vector<std::vector<uint8_t>> states;
+    std::vector<Label> labels;
+};
+
+}  // namespace pxc::explorer
