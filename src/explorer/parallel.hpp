@@ -9,8 +9,8 @@
 // at that parent's first step that leads to it. So every state of the level
 // being built keeps, in a word beside it, the smallest such (parent rank,
 // step number) seen, and the parent and label that go with it; when the level
-// is complete it is sorted by that key, and a state's rank in the sorted
-// level is its place in the one-thread order. With the cheapest-shortest
+// is complete it is ranked by that key (rank_level()), and a state's rank is
+// its place in the one-thread order. With the cheapest-shortest
 // order the key that picks the parent starts with the path cost, and the
 // plain (rank, step) key is kept in a second word for the ranking: the
 // one-thread search re-parents only on a strictly cheaper path, so among
@@ -23,7 +23,8 @@
 //
 // Between rounds (a std::barrier's completion, one thread) the table is
 // doubled when over half full (its rehash shared by all threads), and a
-// complete level is ranked. Limits stop every thread at its next parent.
+// complete level is ranked (also shared). Limits stop every thread at its
+// next parent.
 #pragma once
 #include <algorithm>
 #include <atomic>
