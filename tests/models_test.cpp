@@ -108,6 +108,13 @@ const char* verdict_name(pxc::explorer::Verdict v)
     return v == pxc::explorer::Verdict::holds ? "holds" : v == pxc::explorer::Verdict::violated ? "violated" : "incomplete";
 }
 
+// The row's model under the row's feature edits.
+pxc::kernel::Model load(const Pinned& p)
+{
+    const pxc::Scenario sc = pxc::load_scenario(std::string(SOURCE_ROOT) + "/" + p.model);
+    return pxc::kernel::Model(sc, sc.feature_set(pxc::split_feature_list(p.features)));
+}
+
 }  // namespace
 
 TEST_CASE("every bundled model keeps its pinned state and transition counts")
@@ -115,9 +122,7 @@ TEST_CASE("every bundled model keeps its pinned state and transition counts")
     for (const Pinned& p : pinned) {
         CAPTURE(p.model);
         CAPTURE(p.features);
-        const pxc::Scenario sc = pxc::load_scenario(std::string(SOURCE_ROOT) + "/" + p.model);
-        const pxc::FeatureSet fs = sc.feature_set(pxc::split_feature_list(p.features));
-        const pxc::kernel::Model model(sc, fs);
+        const pxc::kernel::Model model = load(p);
         pxc::props::Checker checker(model, pinned_properties);
         pxc::explorer::Explorer ex(model, checker, {}, false);
         const auto r = ex.run();
@@ -133,9 +138,7 @@ TEST_CASE("the pinned counts and counterexamples are the same on 2 and 4 threads
     for (const Pinned& p : pinned) {
         CAPTURE(p.model);
         CAPTURE(p.features);
-        const pxc::Scenario sc = pxc::load_scenario(std::string(SOURCE_ROOT) + "/" + p.model);
-        const pxc::FeatureSet fs = sc.feature_set(pxc::split_feature_list(p.features));
-        const pxc::kernel::Model model(sc, fs);
+        const pxc::kernel::Model model = load(p);
         pxc::props::Checker checker(model, pinned_properties);
         for (Order order : {Order::shortest, Order::cheapest_shortest}) {
             pxc::explorer::Explorer one(model, checker, {}, false, order);
@@ -172,9 +175,7 @@ TEST_CASE("compact and bitstate find the exact mode's counterexample on the bund
     for (const Pinned& p : pinned) {
         CAPTURE(p.model);
         CAPTURE(p.features);
-        const pxc::Scenario sc = pxc::load_scenario(std::string(SOURCE_ROOT) + "/" + p.model);
-        const pxc::FeatureSet fs = sc.feature_set(pxc::split_feature_list(p.features));
-        const pxc::kernel::Model model(sc, fs);
+        const pxc::kernel::Model model = load(p);
         pxc::props::Checker checker(model, {});
         pxc::explorer::Explorer exact(model, checker, {}, false, pxc::explorer::Order::cheapest_shortest);
         const auto re = exact.run();
