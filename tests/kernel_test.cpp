@@ -376,13 +376,7 @@ TEST_CASE("__schedule with proxy_exec keeps a mutex-blocked prev queued as a don
           "dequeues it")
 {
     const Scenario sc = make_scenario(2, {"M1"}, {{"A", 0, lock_unlock_m1}, {"B", 0, lock_unlock_m1}});
-    auto prepare = [](World& w) {
-        Sys s = w.sys();
-        s.lock(M1).owner() = B;
-        at(s, B, 1, OP_START);   // B holds M1, queued on CPU0
-        waits(s, M1, A, LOCK_SCHEDULE);
-        run_on(s, 0, A);
-    };
+    auto prepare = a_about_to_sleep_on_b;
 
     SUBCASE("v7.1: A stays queued whatever is picked")
     {

@@ -223,6 +223,17 @@ inline void waits(const Sys& s, int m, int t, TaskPc pc)
     s.task(t).pc() = pc;
 }
 
+// Both tasks on CPU0 with `lock M1; unlock M1`: B holds M1, A is queued as
+// its waiter and runs, about to call schedule_preempt_disabled().
+inline void a_about_to_sleep_on_b(World& w)
+{
+    Sys s = w.sys();
+    s.lock(M1).owner() = B;
+    at(s, B, 1, OP_START);
+    waits(s, M1, A, LOCK_SCHEDULE);
+    run_on(s, 0, A);
+}
+
 // t has run do_exit().
 inline void exited(const Sys& s, const Model& m, int t)
 {

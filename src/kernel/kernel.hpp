@@ -61,6 +61,8 @@ void set_task_blocked_on(const Ctx& ctx, const Sys& s, int p, int m);
 void clear_task_blocked_on(const Ctx& ctx, const Sys& s, int p, int m /* -1: NULL */);
 void set_task_blocked_on_waking(const Ctx& ctx, const Sys& s, int p, int m /* -1: NULL */);
 bool task_is_blocked(const Ctx& ctx, const ConstSys& s, int p);
+// A waker marks p waking: PROXY_WAKING with proxy_waking, else blocked_on = NULL.
+void mark_waking(const Ctx& ctx, const Sys& s, int p, int m /* -1: NULL */);
 // A woken donor that must be placed before it runs: G1 blocked_on ==
 // PROXY_WAKING, v7.2 is_blocked with blocked_on cleared.
 bool task_is_waking(const Ctx& ctx, const ConstSys& s, int p);

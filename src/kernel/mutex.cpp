@@ -87,6 +87,16 @@ void set_task_blocked_on_waking(const Ctx& ctx, const Sys& s, int p, int m)
     task.blocked_on() = PROXY_WAKING;
 }
 
+// The seed commit (2d7622669836) made the wakers mark PROXY_WAKING; before
+// it, and in v7.2 (is_blocked stays set), they clear blocked_on.
+void mark_waking(const Ctx& ctx, const Sys& s, int p, int m)
+{
+    if (ctx.has(Feature::proxy_waking))
+        set_task_blocked_on_waking(ctx, s, p, m);
+    else
+        clear_task_blocked_on(ctx, s, p, m);
+}
+
 // The caller goes on: the next operation of the program, or the next step
 // of a ww_mutex back-off. An unlock of a lock the program gave up after
 // -EDEADLK (backoff = false) is skipped, as test_abba does `if (!err)`.
@@ -379,18 +389,12 @@ void mutex_unlock_slowpath(Ctx& ctx, Sys s, int cpu, int t)
             count_event(ctx, Model::donor_race_b);
         next = donor;
         PXC_SAY(ctx, ctx.name(donor) + " (blocked_donor) waits for " + ctx.lname(m) + ": it is next");
-        if (ctx.has(Feature::proxy_waking))
-            set_task_blocked_on_waking(ctx, s, next, m);
-        else
-            clear_task_blocked_on(ctx, s, next, m);   // v7.2: is_blocked stays set
+        mark_waking(ctx, s, next, m);
         wake_q_add(ctx, s, t, next);
         s.task(t).set_blocked_donor(NO_TASK);
     } else if (lock.waiters() > 0) {
         next = lock.first_waiter();
-        if (ctx.has(Feature::proxy_waking))
-            set_task_blocked_on_waking(ctx, s, next, m);
-        else
-            clear_task_blocked_on(ctx, s, next, m);   // v7.2: is_blocked stays set
+        mark_waking(ctx, s, next, m);
         wake_q_add(ctx, s, t, next);
     }
     if (lock.owner() == t && !(lock.flags() & MUTEX_FLAG_HANDOFF) && donor == NO_TASK)

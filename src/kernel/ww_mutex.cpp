@@ -35,15 +35,6 @@ bool ww_ctx_less(const Sys& s, int a, int b) { return s.task(a).ww_stamp() > s.t
 // waiter->ww_ctx != NULL: the waiter locks inside its acquire context.
 bool waiter_has_ctx(const Ctx& ctx, const Sys& s, int w) { return ctx.m.current_op(s.bytes, w).ctx; }
 
-// The seed commit (2d7622669836) turned the die/wound clear into PROXY_WAKING.
-void mark_waking(const Ctx& ctx, const Sys& s, int p, int m)
-{
-    if (ctx.has(Feature::proxy_waking))
-        set_task_blocked_on_waking(ctx, s, p, m);
-    else
-        clear_task_blocked_on(ctx, s, p, m);
-}
-
 // __ww_mutex_die() [lock->wait_lock]: wake a younger waiter that holds locks
 // so that it dies (wait-die only); returns true to stop the scan.
 bool ww_mutex_die(const Ctx& ctx, const Sys& s, int m, int waiter, int ww_ctx, int curr)
