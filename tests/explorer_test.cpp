@@ -781,8 +781,12 @@ struct RefuseAllocations {
 TEST_CASE("an allocator that refuses ends every kind of search as incomplete (out of memory)")
 {
     const Lattice model{17};
-    const Options modes[] = {threads(1), threads(4), Options{.mode = Mode::compact},
-                             Options{.mode = Mode::bitstate, .bitstate_bytes = 1 << 20}};
+    const Options modes[] = {threads(1),
+                             threads(4),
+                             Options{.mode = Mode::compact},
+                             Options{.mode = Mode::bitstate, .bitstate_bytes = 1 << 20},
+                             Options{.threads = 3, .mode = Mode::compact},
+                             Options{.threads = 2, .mode = Mode::bitstate, .bitstate_bytes = 1 << 20}};
     for (const Options& o : modes) {
         Flags none;
         Explorer<Lattice, Flags> whole(model, none, {}, false, Order::cheapest_shortest, o);
@@ -816,21 +820,31 @@ TEST_CASE("an allocator that refuses ends every kind of search as incomplete (ou
 // ---------------------------------------------------------------------------
 // Lossy modes: compact and bitstate.
 
+// The lossy modes on 1, 2 and 4 threads.
+const Options lossy_options[] = {
+    {.threads = 1, .mode = Mode::compact},
+    {.threads = 2, .mode = Mode::compact},
+    {.threads = 4, .mode = Mode::compact},
+    {.threads = 1, .mode = Mode::bitstate, .bitstate_bytes = 8 << 20},
+    {.threads = 2, .mode = Mode::bitstate, .bitstate_bytes = 8 << 20},
+    {.threads = 4, .mode = Mode::bitstate, .bitstate_bytes = 8 << 20},
+};
+
 TEST_CASE("compact and bitstate cover what exact mode covers when nothing collides, and never say holds")
 {
-    const Options compact{.mode = Mode::compact}, bitstate{.mode = Mode::bitstate, .bitstate_bytes = 8 << 20};
     for (Order order : {Order::shortest, Order::cheapest_shortest}) {
         const Summary exact = summarize(Lattice{14}, {}, order, threads(1));
         REQUIRE(exact.verdict == Verdict::holds);
-        for (const Options& o : {compact, bitstate}) {
+        for (const Options& o : lossy_options) {
             CAPTURE(int(o.mode));
+            CAPTURE(o.threads);
             Summary s = summarize(Lattice{14}, {}, order, o);
             CHECK(s.verdict == Verdict::no_violation_found);
             s.verdict = Verdict::holds;
             CHECK(s == exact);            // 38,416 states: no fingerprint or bit collision
         }
     }
-    for (const Options& o : {compact, bitstate}) {
+    for (const Options& o : lossy_options) {
         Flags none;
         const TwoCounters model;
         Explorer<TwoCounters, Flags> e(model, none, {}, false, Order::shortest, o);
@@ -845,7 +859,6 @@ TEST_CASE("compact and bitstate cover what exact mode covers when nothing collid
 
 TEST_CASE("a violation found in a lossy mode is the exact mode's counterexample, replayed from its steps")
 {
-    const Options compact{.mode = Mode::compact}, bitstate{.mode = Mode::bitstate, .bitstate_bytes = 8 << 20};
     const Flags cases[] = {
         {[](const uint8_t* s) { return s[0] + s[1] + s[2] + s[3] == 23 && s[1] == s[2]; }},
         {nullptr, [](const uint8_t*) { return true; }},
@@ -855,8 +868,9 @@ TEST_CASE("a violation found in a lossy mode is the exact mode's counterexample,
         for (Order order : {Order::shortest, Order::cheapest_shortest}) {
             const Summary exact = summarize(Lattice{8}, f, order, threads(1));
             REQUIRE(exact.verdict == Verdict::violated);
-            for (const Options& o : {compact, bitstate}) {
+            for (const Options& o : lossy_options) {
                 CAPTURE(int(o.mode));
+                CAPTURE(o.threads);
                 CAPTURE(int(order));
                 CHECK(summarize(Lattice{8}, f, order, o) == exact);
             }
@@ -876,6 +890,33 @@ TEST_CASE("bitstate with a tiny bit array misses states, says how likely that wa
     CHECK(r.stats.hash_functions == 3u);
     CHECK(r.stats.bits_set > 0.5);
     CHECK(r.stats.omission_bound == 1.0);  // capped: a miss is all but certain
+}
+
+TEST_CASE("limits stop a lossy search on many threads as incomplete, never as holding")
+{
+    const Lattice model{20};
+    Flags none;
+    for (Mode mode : {Mode::compact, Mode::bitstate}) {
+        CAPTURE(int(mode));
+        const Options o{.threads = 3, .mode = mode, .bitstate_bytes = 1 << 20};
+        Explorer<Lattice, Flags> a(model, none, Limits{.max_states = 1000}, false, Order::cheapest_shortest, o);
+        const Result ra = a.run();
+        CHECK(ra.verdict == Verdict::incomplete);
+        CHECK(ra.limit == "--max-states 1000");
+        CHECK(ra.stats.states == 1000u);
+        CHECK(ra.stats.threads == 3u);
+
+        Explorer<Lattice, Flags> c(model, none, Limits{.memory_bytes = 2 << 20}, false, Order::shortest, o);
+        const Result rc = c.run();
+        CHECK(rc.verdict == Verdict::incomplete);
+        CHECK(rc.limit == "--memory 2 MiB");
+        CHECK(rc.stats.states < 160000u);
+
+        Explorer<Lattice, Flags> d(model, none, Limits{.seconds = 1e-9}, false, Order::shortest, o);
+        const Result rd = d.run();
+        CHECK(rd.verdict == Verdict::incomplete);
+        CHECK(rd.limit == "--time 0 s");
+    }
 }
 
 TEST_CASE("the lossy modes' omission bounds")

@@ -169,31 +169,46 @@ TEST_CASE("the pinned counts and counterexamples are the same on 2 and 4 threads
     }
 }
 
-TEST_CASE("compact and bitstate find the exact mode's counterexample on the bundled bugs and never say holds")
+TEST_CASE("compact and bitstate find the exact mode's counterexample on 1, 2 and 3 threads and never say holds")
 {
     using pxc::explorer::Mode;
+    using pxc::explorer::Order;
     for (const Pinned& p : pinned) {
         CAPTURE(p.model);
         CAPTURE(p.features);
         const pxc::kernel::Model model = load(p);
         pxc::props::Checker checker(model, {});
-        pxc::explorer::Explorer exact(model, checker, {}, false, pxc::explorer::Order::cheapest_shortest);
-        const auto re = exact.run();
-        for (Mode mode : {Mode::compact, Mode::bitstate}) {
-            CAPTURE(int(mode));
-            pxc::explorer::Explorer lossy(model, checker, {}, false, pxc::explorer::Order::cheapest_shortest,
-                                          pxc::explorer::Options{.mode = mode, .bitstate_bytes = 16 << 20});
-            const auto r = lossy.run();
-            CHECK(r.verdict != pxc::explorer::Verdict::holds);
-            if (re.verdict == pxc::explorer::Verdict::holds)
-                CHECK(r.verdict == pxc::explorer::Verdict::no_violation_found);
-            else
-                CHECK(r.verdict == re.verdict);
-            CHECK(r.stats.states == re.stats.states);   // nothing missed at these sizes
-            CHECK(r.stats.transitions == re.stats.transitions);
-            REQUIRE(bool(r.finding) == bool(re.finding));
-            if (r.finding)
-                CHECK(lossy.path(r.finding->state).labels == exact.path(re.finding->state).labels);
+        for (Order order : {Order::shortest, Order::cheapest_shortest}) {
+            CAPTURE(int(order));
+            pxc::explorer::Explorer exact(model, checker, {}, false, order);
+            const auto re = exact.run();
+            for (Mode mode : {Mode::compact, Mode::bitstate})
+                for (unsigned threads : {1u, 2u, 3u}) {
+                    CAPTURE(int(mode));
+                    CAPTURE(threads);
+                    pxc::explorer::Explorer lossy(
+                        model, checker, {}, false, order,
+                        pxc::explorer::Options{.threads = threads, .mode = mode, .bitstate_bytes = 16 << 20});
+                    const auto r = lossy.run();
+                    CHECK(r.verdict != pxc::explorer::Verdict::holds);
+                    if (re.verdict == pxc::explorer::Verdict::holds)
+                        CHECK(r.verdict == pxc::explorer::Verdict::no_violation_found);
+                    else
+                        CHECK(r.verdict == re.verdict);
+                    // Nothing is missed at these sizes: the exact mode's search, step for step.
+                    CHECK(r.stats.states == re.stats.states);
+                    CHECK(r.stats.transitions == re.stats.transitions);
+                    CHECK(r.stats.terminal_states == re.stats.terminal_states);
+                    CHECK(r.stats.depth == re.stats.depth);
+                    CHECK(r.stats.threads == threads);
+                    REQUIRE(bool(r.finding) == bool(re.finding));
+                    if (r.finding) {
+                        CHECK(r.finding->violation.property == re.finding->violation.property);
+                        CHECK(r.finding->at_terminal == re.finding->at_terminal);
+                        CHECK(lossy.path(r.finding->state).labels == exact.path(re.finding->state).labels);
+                        CHECK(lossy.path(r.finding->state).states == exact.path(re.finding->state).states);
+                    }
+                }
         }
     }
 }

@@ -63,9 +63,6 @@ int cmd_check(const CheckOptions& opt)
     const explorer::Limits limits = make_limits(opt.memory, opt.max_states, opt.seconds);
     const props::Catalog catalog = props::Catalog::with_files(opt.property_files);
     const explorer::Options options = make_options(opt.threads, opt.mode, limits);
-    if (options.mode != explorer::Mode::exact && opt.threads > 1)
-        std::fprintf(stderr, "proxycheck: --mode %s searches on one thread (--threads applies to exact mode)\n",
-                     opt.mode.c_str());
     const Scenario sc = load_scenario(opt.model);
     const FeatureSet fs = resolve_features(sc, split_feature_list(opt.features), SourceLoc{"--features", 0, 0});
     const kernel::Model model(sc, fs);

@@ -34,7 +34,7 @@ int main(int argc, char** argv)
     c->add_option("--features", check.features, "comma-separated +flag/-flag, applied after the file's own");
     c->add_option("--property", check.properties, "check only this property (repeatable)");
     c->add_option("--properties", check.property_files, "add the properties of a .prop file (repeatable)");
-    c->add_option("--threads", check.threads, "search threads, exact mode (default: every core; 1: one thread)");
+    c->add_option("--threads", check.threads, "search threads, every mode (default: every core; 1: one thread)");
     c->add_option("--memory", check.memory,
                   "stop with 'incomplete' before the search takes more than SIZE (e.g. 4G; default: 80 % of the "
                   "memory available; bitstate: half of it is the bit array)");

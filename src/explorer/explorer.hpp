@@ -6,7 +6,8 @@
 //
 // Three searches behind one interface: exact mode on one thread (below),
 // exact mode on several (parallel.hpp: level-synchronous, the same result
-// for every number of threads), and the lossy modes (lossy.hpp, one thread).
+// for every number of threads), and the lossy modes (lossy.hpp on one
+// thread, lossy_parallel.hpp on several).
 #pragma once
 #include <algorithm>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include "explorer/batch.hpp"
 #include "explorer/cost.hpp"
 #include "explorer/lossy.hpp"
+#include "explorer/lossy_parallel.hpp"
 #include "explorer/memory.hpp"
 #include "explorer/parallel.hpp"
 #include "explorer/progress.hpp"
@@ -61,6 +63,8 @@ public:
     {
         if (lossy_)
             return lossy_->path(state);
+        if (plossy_)
+            return plossy_->path(state);
         Path p;
         for (uint32_t i : path_to(state)) {
             p.states.emplace_back(store_->state(i), store_->state(i) + store_->state_size());
@@ -80,7 +84,9 @@ public:
     }
     uint32_t depth_of(uint32_t state) const
     {
-        return lossy_ ? lossy_->depth_of(state) : static_cast<uint32_t>(path_to(state).size() - 1);
+        return lossy_    ? lossy_->depth_of(state)
+               : plossy_ ? plossy_->depth_of(state)
+                         : static_cast<uint32_t>(path_to(state).size() - 1);
     }
     // The cost of the path to a state (exact mode, cheapest_shortest only; else 0).
     StepCost cost(uint32_t state) const
@@ -104,14 +110,21 @@ private:
             bits_bytes =
                 limits_.memory_bytes ? std::min<uint64_t>(limits_.memory_bytes / 2, 512ull << 20) : 64ull << 20;
         Result result;
+        typename LossySearch<M, C>::Outcome out;
         try {
-            lossy_ = std::make_unique<LossySearch<M, C>>(model_, checker_, limits_, progress_, cheapest_, options_.mode,
-                                                         bits_bytes, options_.hash_functions, start);
+            if (options_.threads > 1) {
+                plossy_ = std::make_unique<ParallelLossySearch<M, C>>(model_, checker_, limits_, progress_, cheapest_,
+                                                                      options_.mode, bits_bytes,
+                                                                      options_.hash_functions, options_.threads, start);
+            } else {
+                lossy_ = std::make_unique<LossySearch<M, C>>(model_, checker_, limits_, progress_, cheapest_,
+                                                             options_.mode, bits_bytes, options_.hash_functions, start);
+            }
         } catch (const std::bad_alloc&) {
             result.limit = "out of memory";
             return result;
         }
-        auto out = lossy_->run();
+        out = plossy_ ? plossy_->run() : lossy_->run();
         result.finding = out.finding;
         result.limit = out.limit;
         result.stats = out.stats;
@@ -280,7 +293,8 @@ private:
     Limits limits_;
     Options options_;
     std::unique_ptr<StateStore> store_;                // exact mode
-    std::unique_ptr<LossySearch<M, C>> lossy_;         // compact, bitstate
+    std::unique_ptr<LossySearch<M, C>> lossy_;         // compact, bitstate on one thread
+    std::unique_ptr<ParallelLossySearch<M, C>> plossy_;   // on several
     Progress progress_;
     Stats stats_;
     bool cheapest_ = false;

@@ -17,6 +17,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -39,7 +40,7 @@ namespace pxc::explorer {
 // table grows without the states. At most 3/4 full.
 class FingerprintSet {
 public:
-    FingerprintSet() : size_(1u << 16), table_(alloc(size_)) {}
+    explicit FingerprintSet(unsigned bits = 16) : size_(size_t(1) << bits), bits_(bits), table_(alloc(size_)) {}
     ~FingerprintSet() { std::free(table_); }
     FingerprintSet(const FingerprintSet&) = delete;
     FingerprintSet& operator=(const FingerprintSet&) = delete;
@@ -97,7 +98,7 @@ private:
         std::free(old);
     }
     size_t size_;
-    unsigned bits_ = 16;
+    unsigned bits_;
     uint64_t* table_;
     uint64_t count_ = 0;
 };
@@ -148,6 +149,18 @@ public:
                 ++set_;
                 fresh = true;
             }
+        }
+        return fresh;
+    }
+    // The same for several threads at once; returns the number of bits it
+    // set (the caller adds them up: bits_set() counts only insert()'s).
+    unsigned insert_atomic(XXH128_hash_t h)
+    {
+        unsigned fresh = 0;
+        for (unsigned i = 0; i < k_; ++i) {
+            const uint64_t b = pos(h, i);
+            const uint64_t bit = uint64_t(1) << (b & 63);
+            fresh += (std::atomic_ref<uint64_t>(words_[b >> 6]).fetch_or(bit, std::memory_order_relaxed) & bit) == 0;
         }
         return fresh;
     }
@@ -205,6 +218,45 @@ private:
     std::vector<std::unique_ptr<Entry, Free>> chunks_;
     uint64_t count_ = 0;
 };
+
+// The path to state i of a trail, rebuilt by replaying the recorded step
+// numbers from the initial state.
+template <Model M>
+Path replay_trail(const M& model, const Trail& trail, uint32_t i)
+{
+    std::vector<uint16_t> steps;
+    for (uint32_t s = i; trail.parent(s) != no_parent; s = trail.parent(s))
+        steps.push_back(trail.step(s));
+    const size_t size = model.state_size();
+    Path p;
+    std::vector<uint8_t> cur(size);
+    model.initial_state(cur.data());
+    p.states.push_back(cur);
+    p.labels.push_back(0);
+    for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+        uint32_t n = 0;
+        bool done = false;
+        model.for_each_successor(cur.data(), [&](Label l, const uint8_t* next) {
+            if (n++ == *it && !done) {
+                p.states.emplace_back(next, next + size);
+                p.labels.push_back(l);
+                done = true;
+            }
+        });
+        if (!done)
+            break;   // cannot happen with a deterministic model
+        cur = p.states.back();
+    }
+    return p;
+}
+
+inline uint32_t trail_depth(const Trail& trail, uint32_t i)
+{
+    uint32_t d = 0;
+    for (uint32_t s = i; trail.parent(s) != no_parent; s = trail.parent(s))
+        ++d;
+    return d;
+}
 
 // One BFS level's full states: index, path cost, bytes; in blocks of 4096.
 class LevelQueue {
@@ -376,39 +428,8 @@ public:
     }
 
     // The path to state i, rebuilt by replaying the recorded step numbers.
-    Path path(uint32_t i) const
-    {
-        std::vector<uint16_t> steps;
-        for (uint32_t s = i; trail_.parent(s) != no_parent; s = trail_.parent(s))
-            steps.push_back(trail_.step(s));
-        Path p;
-        std::vector<uint8_t> cur(size_);
-        model_.initial_state(cur.data());
-        p.states.push_back(cur);
-        p.labels.push_back(0);
-        for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
-            uint32_t n = 0;
-            bool done = false;
-            model_.for_each_successor(cur.data(), [&](Label l, const uint8_t* next) {
-                if (n++ == *it && !done) {
-                    p.states.emplace_back(next, next + size_);
-                    p.labels.push_back(l);
-                    done = true;
-                }
-            });
-            if (!done)
-                break;   // cannot happen with a deterministic model
-            cur = p.states.back();
-        }
-        return p;
-    }
-    uint32_t depth_of(uint32_t i) const
-    {
-        uint32_t d = 0;
-        for (uint32_t s = i; trail_.parent(s) != no_parent; s = trail_.parent(s))
-            ++d;
-        return d;
-    }
+    Path path(uint32_t i) const { return replay_trail(model_, trail_, i); }
+    uint32_t depth_of(uint32_t i) const { return trail_depth(trail_, i); }
 
 private:
     struct Candidate {

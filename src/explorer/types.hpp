@@ -74,7 +74,7 @@ inline std::string memory_limit_text(const Limits& l)
 enum class Mode { exact, compact, bitstate };
 
 struct Options {
-    unsigned threads = 1;          // exact mode: > 1 runs the level-synchronous parallel search
+    unsigned threads = 1;          // > 1: the level-synchronous parallel search (every mode)
     Mode mode = Mode::exact;
     uint64_t bitstate_bytes = 0;   // bitstate: the bit array (0: half the memory limit, at most 512 MiB)
     unsigned hash_functions = 3;   // bitstate: bits per state

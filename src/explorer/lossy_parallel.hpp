@@ -1,0 +1,612 @@
+// The lossy modes on several threads. Level-synchronous, like the exact
+// parallel search, and for the same reason: the one-thread order is
+// rebuilt after each level, so that when no state is missed the states,
+// transitions, depth, verdict and counterexample are those of one thread
+// (and of exact mode).
+//
+// One level in four phases:
+//  expand  the threads expand the level's states (grabbing a few at a
+//          time). A successor whose fingerprint (or bits) is in the visited
+//          set belongs to an earlier level: dropped. The others go into the
+//          level table, sharded by fingerprint, one spinlock per shard: the
+//          first copy keeps its bytes (in the finding thread's buffer), every
+//          copy lowers the state's order key (parent rank, step) and its
+//          best (cost, order key) parent. The visited set is only read here.
+//  order   one thread sorts the level table by order key: the one-thread
+//          order of the new level.
+//  record  one thread gives each new state its trail entry (parent, step)
+//          in that order; the threads add the new fingerprints to the
+//          visited set (compact: each its own shards; bitstate: atomic ORs).
+//  check   the threads check the new states' invariants.
+// Only the visited set, the trail and the two levels in flight are kept.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "explorer/lossy.hpp"
+
+namespace pxc::explorer {
+
+// A state's order key in its level: the rank of its parent, then the step.
+inline uint64_t order_key(uint32_t rank, uint32_t step) { return uint64_t(rank) << 16 | step; }
+
+// Full states of one level, written by one thread: cost + bytes, in blocks.
+class StateBuffer {
+public:
+    explicit StateBuffer(size_t state_size) : size_(state_size), rec_((2 + state_size + 7) / 8 * 8) {}
+    uint64_t count() const { return count_; }
+    uint64_t bytes() const { return blocks_.size() * block_bytes(); }
+    uint64_t block_bytes() const { return per_block * rec_; }
+    bool needs_block() const { return count_ / per_block >= blocks_.size(); }
+    const uint8_t* state(uint64_t i) const { return rec(i) + 2; }
+    PathCost cost(uint64_t i) const
+    {
+        PathCost c;
+        std::memcpy(&c, rec(i), sizeof c);
+        return c;
+    }
+    void set_cost(uint64_t i, PathCost c) { std::memcpy(rec(i), &c, sizeof c); }
+    uint64_t push(PathCost c, const uint8_t* bytes)   // throws std::bad_alloc
+    {
+        if (needs_block()) {
+            blocks_.reserve(blocks_.size() + 1);
+            auto* p = static_cast<uint8_t*>(big_alloc(block_bytes(), false));
+            if (!p)
+                throw std::bad_alloc();
+            blocks_.emplace_back(p);
+        }
+        uint8_t* r = rec(count_);
+        std::memset(r, 0, rec_);
+        std::memcpy(r, &c, sizeof c);
+        std::memcpy(r + 2, bytes, size_);
+        return count_++;
+    }
+    void clear() { count_ = 0; }   // keeps its blocks
+
+private:
+    static constexpr uint64_t per_block = 4096;
+    uint8_t* rec(uint64_t i) const { return blocks_[i / per_block].get() + (i % per_block) * rec_; }
+    struct Free {
+        void operator()(void* p) const { std::free(p); }
+    };
+    size_t size_, rec_;
+    std::vector<std::unique_ptr<uint8_t, Free>> blocks_;
+    uint64_t count_ = 0;
+};
+
+// The states found in the level being built, by fingerprint: 256 shards,
+// each an open-addressing table under its own spinlock.
+class LevelTable {
+public:
+    struct Entry {
+        uint64_t fp = 0;          // 0: empty (fingerprints are never 0 here)
+        uint64_t order = 0;       // the smallest order key of a copy
+        uint64_t best = 0;        // the order key of the best parent (cheapest: by cost first)
+        uint64_t loc = 0;         // thread << 40 | index in that thread's buffer
+        PathCost cost = 0;        // the best parent's path cost + the step's
+    };
+    static constexpr unsigned shard_bits = 8, shards = 1u << shard_bits;
+    static unsigned shard_of(uint64_t fp) { return unsigned(fp >> (64 - shard_bits)); }
+
+    uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+    uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+    // Offers one copy; `store` is called (under the lock) for a first copy
+    // and returns its loc. Throws std::bad_alloc.
+    template <class Store>
+    void offer(uint64_t fp, uint64_t order, PathCost cost, bool cheapest, Store&& store)
+    {
+        Shard& s = shards_[shard_of(fp)];
+        unsigned spins = 0;
+        while (s.lock.test_and_set(std::memory_order_acquire))
+            relax(spins);
+        struct Unlock {
+            Shard& s;
+            ~Unlock() { s.lock.clear(std::memory_order_release); }
+        } unlock{s};
+        if ((s.n + 1) * 2 > s.slots.size())
+            grow(s);
+        Entry& e = find(s, fp);
+        if (e.fp == 0) {
+            e = Entry{fp, order, order, store(), cost};
+            ++s.n;
+            count_.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        e.order = std::min(e.order, order);
+        if (cheapest ? std::tuple(cost, order) < std::tuple(e.cost, e.best) : order < e.best) {
+            e.best = order;
+            e.cost = cost;
+        }
+    }
+    // Every entry, then the table emptied (its memory kept for the next level).
+    void drain(std::vector<Entry>& out)
+    {
+        for (Shard& s : shards_) {
+            for (Entry& e : s.slots)
+                if (e.fp) {
+                    out.push_back(e);
+                    e = Entry{};
+                }
+            s.n = 0;
+        }
+        count_.store(0, std::memory_order_relaxed);
+    }
+
+private:
+    struct Shard {
+        std::atomic_flag lock = ATOMIC_FLAG_INIT;
+        std::vector<Entry> slots;
+        uint64_t n = 0;
+    };
+    static Entry& find(Shard& s, uint64_t fp)
+    {
+        const size_t mask = s.slots.size() - 1;
+        size_t i = size_t(fp) & mask;   // the low bits: the high ones chose the shard
+        while (s.slots[i].fp != 0 && s.slots[i].fp != fp)
+            i = (i + 1) & mask;
+        return s.slots[i];
+    }
+    void grow(Shard& s)
+    {
+        std::vector<Entry> old(std::max<size_t>(s.slots.size() * 2, 64));
+        old.swap(s.slots);
+        bytes_.fetch_add((s.slots.size() - old.size()) * sizeof(Entry), std::memory_order_relaxed);
+        for (const Entry& e : old)
+            if (e.fp)
+                find(s, e.fp) = e;
+    }
+    Shard shards_[shards];
+    std::atomic<uint64_t> bytes_{0}, count_{0};
+};
+
+template <Model M, Checker C>
+class ParallelLossySearch {
+public:
+    using Outcome = typename LossySearch<M, C>::Outcome;
+
+    ParallelLossySearch(const M& model, C& checker, const Limits& limits, Progress& progress, bool cheapest, Mode mode,
+                        uint64_t bitstate_bytes, unsigned hash_functions, unsigned threads,
+                        std::chrono::steady_clock::time_point start)
+        : model_(model), checker_(checker), limits_(limits), progress_(progress), cheapest_(cheapest), mode_(mode),
+          size_(model.state_size()), nthreads_(std::max(1u, threads)), start_(start)
+    {
+        if (mode == Mode::bitstate)
+            bits_ = std::make_unique<BitState>(bitstate_bytes * 8, hash_functions);
+        else
+            for (auto& f : fps_)
+                f = std::make_unique<FingerprintSet>(8);
+        for (unsigned t = 0; t < nthreads_; ++t) {
+            cur_bufs_.emplace_back(size_);
+            next_bufs_.emplace_back(size_);
+            locals_.emplace_back(std::make_unique<Local>());
+        }
+    }
+
+    Outcome run()
+    {
+        Outcome out;
+        try {
+            search(out);
+        } catch (const std::bad_alloc&) {
+            out.limit = "out of memory";
+        }
+        progress_.finish();
+        Stats& st = out.stats;
+        st.states = cut_states_ ? *cut_states_ : trail_.count();
+        st.transitions = transitions_;
+        st.terminal_states = terminals_;
+        st.depth = out.finding ? depth_of(out.finding->state) : depth_;
+        st.store_bytes = peak_bytes_;
+        st.state_size = size_;
+        st.mode = mode_;
+        st.threads = nthreads_;
+        if (mode_ == Mode::compact) {
+            st.omission_bound = compact_omission_bound(st.states);
+        } else {
+            st.bitstate_bits = bits_->bits();
+            st.hash_functions = bits_->k();
+            st.bits_set = double(bits_set_) / double(bits_->bits());
+            st.omission_bound = std::min(1.0, bitstate_omission_bound(st.states, bits_->bits(), bits_->k()));
+        }
+        return out;
+    }
+
+    Path path(uint32_t i) const { return replay_trail(model_, trail_, i); }
+    uint32_t depth_of(uint32_t i) const { return trail_depth(trail_, i); }
+
+private:
+    // A state of the level being expanded: its trail index, and where its bytes are.
+    struct Slot {
+        uint32_t index;
+        uint64_t loc;
+    };
+    struct Candidate {
+        Finding finding;
+        uint32_t depth;
+        PathCost cost;
+        uint64_t event;   // where one thread would have found it (order key)
+    };
+    struct alignas(64) Local {
+        std::vector<uint8_t> succ;
+        std::vector<Label> labels;
+        std::vector<uint64_t> h64;
+        std::vector<XXH128_hash_t> h128;
+        std::vector<Candidate> candidates;
+        uint64_t transitions = 0, terminals = 0;
+    };
+
+    static uint32_t rank_of(uint64_t order) { return uint32_t(order >> 16); }
+    static uint32_t step_of(uint64_t order) { return uint32_t(order & 0xFFFF); }
+    const uint8_t* cur_state(uint64_t loc) const { return cur_bufs_[loc >> 40].state(loc & ((uint64_t(1) << 40) - 1)); }
+    PathCost cur_cost(uint64_t loc) const { return cur_bufs_[loc >> 40].cost(loc & ((uint64_t(1) << 40) - 1)); }
+
+    // Runs fn(t) on every thread (this one is thread 0); an exception ends the search.
+    template <class F>
+    void on_threads(F&& fn)
+    {
+        auto guarded = [&](unsigned t) {
+            try {
+                fn(t);
+            } catch (const std::bad_alloc&) {
+                stop_with("out of memory");
+            } catch (const std::exception& e) {
+                stop_with(std::string("error: ") + e.what());
+            }
+        };
+        std::vector<std::thread> pool;
+        try {
+            for (unsigned t = 1; t < nthreads_; ++t)
+                pool.emplace_back(guarded, t);
+        } catch (const std::system_error&) {
+            stop_with("cannot start " + std::to_string(nthreads_) + " threads");
+        }
+        guarded(0);
+        for (std::thread& th : pool)
+            th.join();
+    }
+    void stop_with(const std::string& why)
+    {
+        std::lock_guard lock(mutex_);
+        if (limit_.empty())
+            limit_ = why;
+        stop_.store(true, std::memory_order_relaxed);
+    }
+
+    uint64_t set_bytes() const
+    {
+        if (bits_)
+            return bits_->bytes();
+        uint64_t b = 0;
+        for (const auto& f : fps_)
+            b += f->bytes();
+        return b;
+    }
+    uint64_t bytes_used() const
+    {
+        uint64_t b = set_bytes() + trail_.bytes() + table_.bytes() + slots_.capacity() * sizeof(Slot) +
+                     steps_.capacity() * sizeof(uint16_t);
+        for (unsigned t = 0; t < nthreads_; ++t)
+            b += cur_bufs_[t].bytes() + next_bufs_[t].bytes();
+        return b;
+    }
+    bool over_memory(uint64_t extra) const
+    {
+        return limits_.memory_bytes && bytes_used() + extra > limits_.memory_bytes;
+    }
+
+    bool seen(uint64_t h64, const XXH128_hash_t& h128) const
+    {
+        if (bits_)
+            return bits_->contains(h128);
+        const uint64_t fp = h64 ? h64 : 1;
+        return fps_[LevelTable::shard_of(fp)]->contains(std::rotl(fp, LevelTable::shard_bits));
+    }
+
+    void search(Outcome& out)
+    {
+        std::vector<uint8_t> init(size_);
+        model_.initial_state(init.data());
+        const uint64_t loc0 = cur_bufs_[0].push(0, init.data());
+        record_seen(XXH3_64bits(init.data(), size_), XXH3_128bits(init.data(), size_));
+        trail_.push(no_parent, 0);
+        slots_.push_back({0, loc0});
+        peak_bytes_ = bytes_used();
+        if (auto v = checker_.check_state(init.data())) {
+            out.finding = Finding{0, *v, false};
+            return;
+        }
+        std::vector<LevelTable::Entry> level;
+        for (;;) {
+            steps_.assign(slots_.size(), 0);
+            next_.store(0, std::memory_order_relaxed);
+            on_threads([&](unsigned t) { expand_part(t); });
+            peak_bytes_ = std::max(peak_bytes_, bytes_used());
+            for (auto& L : locals_) {
+                level_transitions_ += L->transitions;
+                level_terminals_ += L->terminals;
+                L->transitions = L->terminals = 0;
+            }
+            if (stop_.load()) {
+                // A limit inside the level: what was expanded counts, nothing new is recorded.
+                transitions_ += level_transitions_;
+                terminals_ += level_terminals_;
+                out.limit = limit_;
+                return;
+            }
+            level.clear();
+            level.reserve(table_.count());
+            if (over_memory(table_.count() * (sizeof(LevelTable::Entry) + sizeof(Slot)))) {
+                transitions_ += level_transitions_;
+                terminals_ += level_terminals_;
+                out.limit = memory_limit_text(limits_);
+                return;
+            }
+            table_.drain(level);
+            std::sort(level.begin(), level.end(),
+                      [](const LevelTable::Entry& a, const LevelTable::Entry& b) { return a.order < b.order; });
+            const bool last = record(out, level);
+            peak_bytes_ = std::max(peak_bytes_, bytes_used());
+            if (last || level.empty())
+                return;
+            ++depth_;
+        }
+    }
+
+    // The expand phase, one thread's part.
+    void expand_part(unsigned t)
+    {
+        Local& L = *locals_[t];
+        StateBuffer& buf = next_bufs_[t];
+        uint64_t since = 0;
+        for (;;) {
+            const uint64_t b = next_.fetch_add(grab, std::memory_order_relaxed);
+            if (b >= slots_.size())
+                return;
+            for (uint64_t pos = b; pos < std::min<uint64_t>(b + grab, slots_.size()); ++pos) {
+                if (stop_.load(std::memory_order_relaxed))
+                    return;
+                if (++since % 64 == 0) {
+                    if (limits_.seconds > 0 &&
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() >
+                            limits_.seconds)
+                        stop_with("--time " + std::to_string(int(limits_.seconds)) + " s");
+                    if (limits_.memory_bytes &&
+                        memory_.load(std::memory_order_relaxed) + table_.bytes() > limits_.memory_bytes)
+                        stop_with(memory_limit_text(limits_));
+                    if (t == 0)
+                        progress_.update(trail_.count() + table_.count(), slots_.size() - std::min(b, slots_.size()),
+                                         depth_, memory_.load(std::memory_order_relaxed));
+                }
+                expand(L, buf, t, uint32_t(pos));
+            }
+        }
+    }
+
+    void expand(Local& L, StateBuffer& buf, unsigned t, uint32_t pos)
+    {
+        const Slot& slot = slots_[pos];
+        const uint8_t* s = cur_state(slot.loc);
+        const PathCost pcost = cur_cost(slot.loc);
+        uint32_t n = 0;
+        model_.for_each_successor(s, [&](Label label, const uint8_t* next) {
+            if (n == L.labels.size()) {
+                L.labels.resize(n * 2 + 16);
+                L.h64.resize(L.labels.size());
+                L.h128.resize(L.labels.size());
+                L.succ.resize(L.labels.size() * size_);
+            }
+            std::memcpy(L.succ.data() + size_t(n) * size_, next, size_);
+            L.labels[n++] = label;
+        });
+        for (uint32_t j = 0; j < n; ++j) {
+            const uint8_t* next = L.succ.data() + size_t(j) * size_;
+            if (bits_) {
+                L.h128[j] = XXH3_128bits(next, size_);
+                L.h64[j] = L.h128[j].low64;
+                bits_->prefetch(L.h128[j]);
+            } else {
+                L.h64[j] = XXH3_64bits(next, size_);
+                const uint64_t fp = L.h64[j] ? L.h64[j] : 1;
+                fps_[LevelTable::shard_of(fp)]->prefetch(std::rotl(fp, LevelTable::shard_bits));
+            }
+        }
+        L.transitions += n;
+        steps_[pos] = uint16_t(std::min<uint32_t>(n, 0xFFFF));
+        if (n > 0xFFFF) {
+            stop_with("a state has more than 65536 successors");
+            return;
+        }
+        for (uint32_t step = 0; step < n; ++step) {
+            if (seen(L.h64[step], L.h128[step]))
+                continue;
+            const uint8_t* next = L.succ.data() + size_t(step) * size_;
+            PathCost c = 0;
+            if constexpr (CostedModel<M>)
+                if (cheapest_)
+                    c = add_cost(pcost, model_.step_cost(L.labels[step], s, next));
+            // The level table keys by a fingerprint never 0 (bitstate: the low half of the 128-bit hash).
+            const uint64_t fp = L.h64[step] ? L.h64[step] : 1;
+            table_.offer(fp, order_key(pos, step), c, cheapest_, [&] {
+                if (buf.needs_block())
+                    memory_.fetch_add(buf.block_bytes(), std::memory_order_relaxed);
+                return uint64_t(t) << 40 | buf.push(c, next);
+            });
+        }
+        if (n == 0) {
+            ++L.terminals;
+            if (auto v = checker_.check_deadlock(s))
+                L.candidates.push_back({Finding{slot.index, *v, true}, depth_, pcost, order_key(pos, 0)});
+        }
+    }
+
+    // The record and check phases. True when the search ends here.
+    bool record(Outcome& out, const std::vector<LevelTable::Entry>& level)
+    {
+        uint64_t take = level.size();
+        const uint64_t max = limits_.max_states ? std::min(limits_.max_states, max_store_states) : max_store_states;
+        if (trail_.count() + take > max) {
+            take = max - trail_.count();
+            stop_with(limits_.max_states && max == limits_.max_states ? "--max-states " + std::to_string(max)
+                                                                      : "the 2^32 state indices");
+        }
+        if (over_memory(take * 6 + take * sizeof(Slot))) {
+            take = 0;
+            stop_with(memory_limit_text(limits_));
+        }
+        std::vector<Slot> next;
+        next.reserve(take);
+        const uint32_t first = uint32_t(trail_.count());
+        for (uint64_t r = 0; r < take; ++r) {
+            const LevelTable::Entry& e = level[r];
+            const uint32_t idx = trail_.push(slots_[rank_of(e.best)].index, uint16_t(step_of(e.best)));
+            next.push_back({idx, e.loc});
+            next_bufs_[e.loc >> 40].set_cost(e.loc & ((uint64_t(1) << 40) - 1), e.cost);
+        }
+        // The visited set: compact shards split among the threads, bitstate by atomic ORs.
+        std::atomic<uint64_t> fresh_bits{0};
+        on_threads([&](unsigned t) {
+            if (bits_) {
+                uint64_t mine = 0;
+                for (uint64_t r = take * t / nthreads_; r < take * (t + 1) / nthreads_; ++r)
+                    mine += bits_->insert_atomic(XXH3_128bits(next_state(level[r].loc), size_));
+                fresh_bits.fetch_add(mine, std::memory_order_relaxed);
+            } else {
+                for (uint64_t r = 0; r < take; ++r) {
+                    const unsigned sh = LevelTable::shard_of(level[r].fp);
+                    if (sh % nthreads_ == t)
+                        fps_[sh]->insert(std::rotl(level[r].fp, LevelTable::shard_bits));
+                }
+            }
+        });
+        bits_set_ += fresh_bits.load();
+        // The invariants of the new states.
+        on_threads([&](unsigned t) {
+            Local& L = *locals_[t];
+            for (uint64_t r = take * t / nthreads_; r < take * (t + 1) / nthreads_; ++r)
+                if (auto v = checker_.check_state(next_state(level[r].loc)))
+                    L.candidates.push_back({Finding{first + uint32_t(r), *v, false}, depth_ + 1, level[r].cost,
+                                            level[r].order});
+        });
+        const bool found = pick(out, level, first);
+        if (!found) {
+            transitions_ += level_transitions_;
+            terminals_ += level_terminals_;
+        }
+        level_transitions_ = level_terminals_ = 0;
+        if (found || stop_.load()) {
+            if (!found)
+                out.limit = limit_;
+            return true;
+        }
+        // The new level becomes the one to expand; the old level's buffers serve the one after.
+        slots_.swap(next);
+        cur_bufs_.swap(next_bufs_);
+        for (StateBuffer& b : next_bufs_)
+            b.clear();
+        memory_.store(bytes_used(), std::memory_order_relaxed);
+        return false;
+    }
+    const uint8_t* next_state(uint64_t loc) const
+    {
+        return next_bufs_[loc >> 40].state(loc & ((uint64_t(1) << 40) - 1));
+    }
+
+    // The violation one thread would report, and (plain order) the
+    // statistics cut back to the moment it would have stopped. True when found.
+    bool pick(Outcome& out, const std::vector<LevelTable::Entry>& level, uint32_t first)
+    {
+        std::vector<Candidate> cs;
+        for (auto& L : locals_) {
+            for (Candidate& c : L->candidates)
+                cs.push_back(std::move(c));
+            L->candidates.clear();
+        }
+        if (cs.empty())
+            return false;
+        const Candidate* best = &cs.front();
+        for (const Candidate& c : cs)
+            if (cheapest_ ? std::tuple(c.depth, c.cost, c.event) < std::tuple(best->depth, best->cost, best->event)
+                          : c.event < best->event)
+                best = &c;
+        out.finding = best->finding;
+        transitions_ += level_transitions_;
+        terminals_ += level_terminals_;
+        if (cheapest_)
+            return true;
+        // One thread stops at the event: it stored the new states ordered
+        // before it (and the new one), and expanded the parents up to its own.
+        const uint64_t e = best->event;
+        uint64_t states = first;
+        for (const LevelTable::Entry& x : level)
+            states += x.order < e;
+        if (!best->finding.at_terminal)
+            ++states;
+        cut_states_ = states;
+        transitions_ -= level_transitions_;
+        terminals_ -= level_terminals_;
+        for (uint32_t p = 0; p <= rank_of(e) && p < steps_.size(); ++p) {
+            transitions_ += steps_[p];
+            terminals_ += steps_[p] == 0;
+        }
+        return true;
+    }
+
+    void record_seen(uint64_t h64, const XXH128_hash_t& h128)
+    {
+        if (bits_) {
+            bits_set_ += bits_->insert_atomic(h128);
+        } else {
+            const uint64_t fp = h64 ? h64 : 1;
+            fps_[LevelTable::shard_of(fp)]->insert(std::rotl(fp, LevelTable::shard_bits));
+        }
+    }
+
+    static constexpr uint64_t grab = 16;   // parents a thread takes at a time
+
+    const M& model_;
+    C& checker_;
+    Limits limits_;
+    Progress& progress_;
+    bool cheapest_;
+    Mode mode_;
+    size_t size_;
+    unsigned nthreads_;
+    std::chrono::steady_clock::time_point start_;
+
+    // compact: the visited set in shards (by the fingerprint's top bits), so
+    // that the threads add to it without locks and a growth doubles one
+    // shard at a time, never the whole set at once.
+    std::unique_ptr<FingerprintSet> fps_[LevelTable::shards];
+    std::unique_ptr<BitState> bits_;
+    uint64_t bits_set_ = 0;
+    Trail trail_;
+    std::vector<Slot> slots_;          // the level being expanded, in one-thread order
+    std::vector<uint16_t> steps_;      // its states' numbers of steps (for the statistics' cut)
+    std::vector<StateBuffer> cur_bufs_, next_bufs_;   // per thread
+    LevelTable table_;
+    std::vector<std::unique_ptr<Local>> locals_;
+    std::atomic<uint64_t> next_{0};
+    std::atomic<uint64_t> memory_{0};   // bytes_used(), kept roughly current for the threads
+    std::atomic<bool> stop_{false};
+    std::mutex mutex_;
+    std::string limit_;
+    uint64_t transitions_ = 0, terminals_ = 0, level_transitions_ = 0, level_terminals_ = 0;
+    std::optional<uint64_t> cut_states_;
+    uint32_t depth_ = 0;
+    uint64_t peak_bytes_ = 0;
+};
+
+}  // namespace pxc::explorer
