@@ -379,6 +379,20 @@ inline double bitstate_omission_bound(uint64_t n, uint64_t m, unsigned k)
     return sum * hstep / 3;
 }
 
+// The statistics of a lossy search's end: the omission bound, and for
+// bitstate the array's size, k and fill (bits: null in compact mode).
+inline void set_omission_stats(Stats& st, const BitState* bits, uint64_t bits_set)
+{
+    if (!bits) {
+        st.omission_bound = compact_omission_bound(st.states);
+        return;
+    }
+    st.bitstate_bits = bits->bits();
+    st.hash_functions = bits->k();
+    st.bits_set = double(bits_set) / double(bits->bits());
+    st.omission_bound = std::min(1.0, bitstate_omission_bound(st.states, bits->bits(), bits->k()));
+}
+
 template <Model M, Checker C>
 class LossySearch {
 public:
@@ -416,14 +430,7 @@ public:
         st.store_bytes = peak_bytes_;
         st.state_size = size_;
         st.mode = mode_;
-        if (mode_ == Mode::compact) {
-            st.omission_bound = compact_omission_bound(st.states);
-        } else {
-            st.bitstate_bits = bits_->bits();
-            st.hash_functions = bits_->k();
-            st.bits_set = double(bits_->bits_set()) / double(bits_->bits());
-            st.omission_bound = std::min(1.0, bitstate_omission_bound(st.states, bits_->bits(), bits_->k()));
-        }
+        set_omission_stats(st, bits_.get(), bits_ ? bits_->bits_set() : 0);
         return out;
     }
 

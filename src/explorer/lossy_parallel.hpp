@@ -213,14 +213,7 @@ public:
         st.state_size = size_;
         st.mode = mode_;
         st.threads = nthreads_;
-        if (mode_ == Mode::compact) {
-            st.omission_bound = compact_omission_bound(st.states);
-        } else {
-            st.bitstate_bits = bits_->bits();
-            st.hash_functions = bits_->k();
-            st.bits_set = double(bits_set_) / double(bits_->bits());
-            st.omission_bound = std::min(1.0, bitstate_omission_bound(st.states, bits_->bits(), bits_->k()));
-        }
+        set_omission_stats(st, bits_.get(), bits_set_);
         return out;
     }
 
