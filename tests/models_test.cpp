@@ -230,6 +230,7 @@ TEST_CASE("the models with interchangeable tasks keep their pinned reduced count
         REQUIRE(sym.usable());
         const pxc::kernel::SymmetricModel reduced(model, &sym);
         pxc::props::Checker checker(model, pinned_properties);
+        std::vector<pxc::kernel::Label> labels;   // of the counterexample on one thread
         for (unsigned threads : {1u, 3u}) {
             CAPTURE(threads);
             pxc::explorer::Explorer ex(reduced, checker, {}, false, Order::shortest,
@@ -238,6 +239,10 @@ TEST_CASE("the models with interchangeable tasks keep their pinned reduced count
             CHECK(std::string(verdict_name(r.verdict)) == p.verdict);
             CHECK(r.stats.states == p.states);
             CHECK(r.stats.transitions == p.transitions);
+            if (r.finding && threads == 1)
+                labels = ex.path(r.finding->state).labels;
+            else if (r.finding)
+                CHECK(ex.path(r.finding->state).labels == labels);
         }
         for (const Pinned& f : pinned)   // fewer states than the full search
             if (std::string(f.model) == p.model && std::string(f.features) == p.features) {
