@@ -18,12 +18,12 @@
 //   - __ww_mutex_check_waiters adds one (it stops at the first waiter with
 //     a context);
 //   - __ww_mutex_add_waiter may add several: every younger waiter with a
-//     context (die) and the holder (wound), all of them tasks with an
-//     acquire context.
-// So a wake_q of two tasks or more holds only tasks with an acquire context.
-// The reduction is refused when a class of two tasks or more uses an
-// acquire context; otherwise every task in such a wake_q is alone in its
-// class, renaming leaves it where it is, and the order is the same.
+//     context (die) and the owner of the ww_mutex (wound).
+// So a wake_q of two tasks or more arises only when some task locks in an
+// acquire context, and holds tasks that lock ww_mutexes. The reduction is
+// refused when that can happen to a class of two tasks or more; otherwise
+// every task in such a wake_q is alone in its class, renaming leaves it
+// where it is, and the order is the same.
 #include "kernel/symmetry.hpp"
 
 #include <algorithm>
@@ -56,6 +56,13 @@ bool uses_acquire_context(const Program& p)
     return std::ranges::any_of(p.uses_ctx, [](uint8_t u) { return u != 0; });
 }
 
+bool locks_ww_mutex(const Program& p, const std::vector<LockDecl>& locks)
+{
+    return std::ranges::any_of(p.ops, [&](const Op& op) {
+        return op.kind == OpKind::lock && locks[size_t(op.lock)].type == LockType::ww_mutex;
+    });
+}
+
 }  // namespace
 
 Symmetry::Symmetry(const Model& model) : model_(model), class_of_(size_t(model.layout().ntasks), -1)
@@ -74,11 +81,14 @@ Symmetry::Symmetry(const Model& model) : model_(model), class_of_(size_t(model.l
             class_of_[size_t(u)] = int(classes_.size());
         classes_.push_back(std::move(cls));
     }
+    bool contexts = false;   // some task locks in an acquire context: die and wound happen
+    for (int t = 0; t < model.layout().ntasks; ++t)
+        contexts |= uses_acquire_context(model.program(t));
     for (const auto& cls : classes_)
-        if (uses_acquire_context(model.program(cls[0]))) {
+        if (contexts && locks_ww_mutex(model.program(cls[0]), model.scenario().locks)) {
             refusal_ = "tasks " + model.task_name(cls[0]) + " and " + model.task_name(cls[1]) +
-                       " are alike but take ww_mutexes in an acquire context: one wake_q may hold several of "
-                       "them, and wake_up_q wakes them in task order";
+                       " are alike but take ww_mutexes that die and wound apply to: one wake_q may hold "
+                       "several tasks, and wake_up_q wakes them in task order";
             return;
         }
     if (classes_.empty())
