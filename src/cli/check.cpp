@@ -70,7 +70,7 @@ int cmd_check(const CheckOptions& opt)
     const RunOutcome run = run_model(model, catalog, opt.properties, limits, !opt.quiet_progress,
                                      opt.shortest_only ? explorer::Order::shortest
                                                        : explorer::Order::cheapest_shortest,
-                                     options);
+                                     options, !opt.no_symmetry);
     const explorer::Result& r = run.result;
 
     if (!opt.trace_out.empty() && run.trace) {
@@ -93,6 +93,7 @@ int cmd_check(const CheckOptions& opt)
             {"verdict", verdict_word(r.verdict, r.stats.mode)},
             {"statistics", trace::stats_json(r.stats)},
         };
+        out["statistics"]["symmetry"] = symmetry_json(run.symmetry);
         out["statistics"]["wasted_wakeups"] = model.events(kernel::Model::wasted_wakeup);
         out["statistics"]["blocked_donor_race_a"] = model.events(kernel::Model::donor_race_a);
         out["statistics"]["blocked_donor_race_b"] = model.events(kernel::Model::donor_race_b);
@@ -114,14 +115,16 @@ int cmd_check(const CheckOptions& opt)
         std::cout << (r.limit == "out of memory" ? " (out of memory: the allocator refused"
                                                  : " (stopped by " + r.limit)
                   << "; no violation among the states covered)";
-    std::cout << "\n" << stats_text(r.stats);
-    // "only a wasted wakeup" (v29 7/9 race (B)) as a number
+    std::cout << "\n" << stats_text(r.stats) << run.symmetry.line() << "\n";
+    // "only a wasted wakeup" (v29 7/9 race (B)) as a number; counted over
+    // the steps explored, so the reduced search counts fewer
+    const char* reduced = run.symmetry.on ? " [steps of the reduced search; --no-symmetry: all]" : "";
     std::cout << "wasted wakeups: " << model.events(kernel::Model::wasted_wakeup)
-              << " (a woken mutex waiter found the lock taken and slept again)\n";
+              << " (a woken mutex waiter found the lock taken and slept again)" << reduced << "\n";
     if (model.has(Feature::blocked_donor))
         std::cout << "blocked_donor races: (A) " << model.events(kernel::Model::donor_race_a)
                   << " forced handoffs, donor reset; (B) " << model.events(kernel::Model::donor_race_b)
-                  << " donor wakeups, no handoff\n";
+                  << " donor wakeups, no handoff" << reduced << "\n";
     return exit_status(r.verdict);
 }
 

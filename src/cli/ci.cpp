@@ -30,6 +30,7 @@ struct Line {
     std::string model, features, property, expected, got;
     std::string note;             // why it failed, in one line
     explorer::Stats stats;
+    SymmetryUse symmetry;
     bool ok = false;
     bool incomplete() const { return got == "incomplete"; }   // not met, but not contradicted either
     bool failed() const { return !ok && !incomplete(); }
@@ -142,6 +143,7 @@ void write_json(const std::string& path, const std::vector<Line>& lines)
                          {"ok", l.ok},
                          {"note", l.note},
                          {"statistics", trace::stats_json(l.stats)}};
+        j["statistics"]["symmetry"] = symmetry_json(l.symmetry);
         if (l.counterexample)
             j["counterexample"] = *l.counterexample;
         arr.push_back(std::move(j));
@@ -176,9 +178,10 @@ int cmd_ci(const CiOptions& opt)
             const kernel::Model model(sc, fs);
             auto one = [&](const std::string& property, const char* expected) {
                 const RunOutcome run = run_model(model, catalog, {property}, limits, false,
-                                                 explorer::Order::cheapest_shortest, options);
+                                                 explorer::Order::cheapest_shortest, options, !opt.no_symmetry);
                 Line l(file, edits_text(ex.features), property, expected, verdict_word(run.result.verdict),
                        run.result.stats);
+                l.symmetry = run.symmetry;
                 l.ok = l.got == l.expected;
                 if (run.trace) {
                     l.counterexample = summarize(*run.trace);
@@ -219,10 +222,11 @@ int cmd_ci(const CiOptions& opt)
             // The properties expected to hold share one search when they all do.
             if (ex.holds.size() > 1) {
                 const RunOutcome group = run_model(model, catalog, ex.holds, limits, false,
-                                                   explorer::Order::cheapest_shortest, options);
+                                                   explorer::Order::cheapest_shortest, options, !opt.no_symmetry);
                 if (group.result.verdict == explorer::Verdict::holds) {
                     for (const std::string& p : ex.holds) {
                         Line l(file, edits_text(ex.features), p, "holds", "holds", group.result.stats);
+                        l.symmetry = group.symmetry;
                         l.ok = true;
                         std::printf("ok   %s [%s] %s: expected holds, got holds  (%llu states, %.2f s, shared)\n",
                                     file.c_str(), l.features.c_str(), p.c_str(), (unsigned long long)l.stats.states,

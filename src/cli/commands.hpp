@@ -27,6 +27,7 @@ struct CheckOptions {
     std::string trace_out;                   // --trace-out FILE (JSON)
     bool full = false;                       // --full: whole states in the trace, not only changes
     bool shortest_only = false;              // --shortest-only: plain BFS order, no fewest-preemptions choice
+    bool no_symmetry = false;                // --no-symmetry: no reduction over interchangeable tasks
     Pictures pictures;                       // --dot, --sequence-dot, --svg
     bool quiet_progress = false;
 };
@@ -49,6 +50,7 @@ struct CiOptions {
     double seconds = 0;
     unsigned threads = 0;                    // 0: every core
     bool update_counterexamples = false;     // rewrite the committed counterexample files
+    bool no_symmetry = false;                // --no-symmetry
 };
 
 int cmd_check(const CheckOptions& opt);

@@ -2,23 +2,45 @@
 
 #include <cstdio>
 
+#include "kernel/symmetry.hpp"
 #include "props/checker.hpp"
+#include "props/symmetry.hpp"
 
 namespace pxc::cli {
 
 RunOutcome run_model(const kernel::Model& model, const props::Catalog& catalog,
                      const std::vector<std::string>& properties, const explorer::Limits& limits, bool progress,
-                     explorer::Order order, explorer::Options options)
+                     explorer::Order order, explorer::Options options, bool symmetry)
 {
     props::Checker checker(model, catalog, properties);
-    explorer::Explorer ex(model, checker, limits, progress, order, options);
+    const kernel::Symmetry sym(model);
     RunOutcome out;
+    out.symmetry.text = !symmetry ? "--no-symmetry" : sym.refusal();
+    if (out.symmetry.text.empty())
+        out.symmetry.text = props::symmetry_breaker(checker.selected());
+    out.symmetry.on = out.symmetry.text.empty();
+    if (out.symmetry.on)
+        out.symmetry.text = sym.summary();
+    const kernel::SymmetricModel searched(model, out.symmetry.on ? &sym : nullptr);
+    explorer::Explorer ex(searched, checker, limits, progress, order, options);
     out.result = ex.run();
     if (out.result.finding) {
         const explorer::Finding& f = *out.result.finding;
-        out.trace = trace::build_trace(model, ex, f.state, f.violation, f.at_terminal);
+        explorer::Path p = ex.path(f.state);
+        // The message names tasks: the concrete last state's, not the canonical one's.
+        explorer::Violation v = f.violation;
+        if (out.symmetry.on)
+            if (auto again = f.at_terminal ? checker.check_deadlock(p.states.back().data())
+                                           : checker.check_state(p.states.back().data()))
+                v = *again;
+        out.trace = trace::build_trace_from_states(model, p.states, p.labels, v, f.at_terminal);
     }
     return out;
+}
+
+nlohmann::json symmetry_json(const SymmetryUse& s)
+{
+    return s.on ? nlohmann::json{{"on", true}, {"classes", s.text}} : nlohmann::json{{"on", false}, {"reason", s.text}};
 }
 
 std::string mode_name(explorer::Mode m)

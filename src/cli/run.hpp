@@ -9,13 +9,25 @@
 #include "kernel/model.hpp"
 #include "kernel/scenario.hpp"
 #include "props/library.hpp"
+#include "trace/json.hpp"
 #include "trace/trace.hpp"
 
 namespace pxc::cli {
 
+// Whether a run reduced by symmetry over interchangeable tasks, and if not why.
+struct SymmetryUse {
+    bool on = false;
+    std::string text;   // "2 classes, 5 tasks" when on, else why it is off
+    std::string line() const { return "symmetry: " + (on ? text : "off (" + text + ")"); }
+};
+
+// {"on": true, "classes": "2 classes, 5 tasks"} or {"on": false, "reason": "..."}
+nlohmann::json symmetry_json(const SymmetryUse& s);
+
 struct RunOutcome {
     explorer::Result result;
     std::optional<trace::Trace> trace;   // set when a property is violated
+    SymmetryUse symmetry;
 };
 
 // properties: names from the catalog (empty: all of them). order:
@@ -23,10 +35,12 @@ struct RunOutcome {
 // counterexamples, the one with the fewest preemptions, then context
 // switches; shortest is plain BFS order (--shortest-only).
 // options: threads and mode (explorer::Options; the library's default is
-// one thread, exact).
+// one thread, exact). symmetry: reduce over interchangeable tasks where the
+// model and the properties allow it (--no-symmetry: false).
 RunOutcome run_model(const kernel::Model& model, const props::Catalog& catalog,
                      const std::vector<std::string>& properties, const explorer::Limits& limits, bool progress,
-                     explorer::Order order = explorer::Order::cheapest_shortest, explorer::Options options = {});
+                     explorer::Order order = explorer::Order::cheapest_shortest, explorer::Options options = {},
+                     bool symmetry = true);
 
 // "holds", "violated", "incomplete", "no violation found (compact, not exhaustive)".
 std::string verdict_word(explorer::Verdict v, explorer::Mode mode = explorer::Mode::exact);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "explorer/batch.hpp"
+#include "explorer/canonical.hpp"
 #include "explorer/cost.hpp"
 #include "explorer/lossy.hpp"
 #include "explorer/lossy_parallel.hpp"
@@ -58,19 +59,23 @@ public:
     }
 
     // The states from the initial one to `state` and the steps between them,
-    // in every mode (lossy modes replay the recorded steps).
+    // in every mode (lossy modes replay the recorded steps). With symmetry
+    // reduction the stored path is of canonical states: the path returned is
+    // a concrete run through the same classes (canonical.hpp).
     Path path(uint32_t state) const
     {
-        if (lossy_)
-            return lossy_->path(state);
-        if (plossy_)
-            return plossy_->path(state);
         Path p;
-        for (uint32_t i : path_to(state)) {
-            p.states.emplace_back(store_->state(i), store_->state(i) + store_->state_size());
-            p.labels.push_back(store_->label(i));
+        if (lossy_) {
+            p = lossy_->path(state);
+        } else if (plossy_) {
+            p = plossy_->path(state);
+        } else {
+            for (uint32_t i : path_to(state)) {
+                p.states.emplace_back(store_->state(i), store_->state(i) + store_->state_size());
+                p.labels.push_back(store_->label(i));
+            }
         }
-        return p;
+        return reduces(model_) ? concretise(model_, p) : p;
     }
 
     // Exact mode: the indices of the states from the initial one to `state`,
@@ -140,6 +145,8 @@ private:
                 store_->enable_costs();
             std::vector<uint8_t> init(model_.state_size());
             model_.initial_state(init.data());
+            if (reduces(model_))
+                canonicalise(model_, init.data());
             store_->insert(init.data(), no_parent, 0);
             if (auto v = checker_.check_state(init.data()))
                 result.finding = Finding{0, *v, false};
@@ -220,7 +227,7 @@ private:
                     }
                     auto [idx, inserted] = store.insert(next, batch.hash(j), cur, label);
                     if (cheapest_ && (inserted || idx >= level_end))
-                        price(cur, idx, inserted, label, next);
+                        price(cur, idx, inserted, label, batch.concrete(j));
                     if (inserted) {
                         if (auto v = checker_.check_state(next))
                             found(idx, *v, false, depth + 1);

@@ -220,7 +220,8 @@ private:
 };
 
 // The path to state i of a trail, rebuilt by replaying the recorded step
-// numbers from the initial state.
+// numbers from the initial state (canonical states with symmetry
+// reduction: Explorer::path() makes it a concrete run).
 template <Model M>
 Path replay_trail(const M& model, const Trail& trail, uint32_t i)
 {
@@ -228,9 +229,14 @@ Path replay_trail(const M& model, const Trail& trail, uint32_t i)
     for (uint32_t s = i; trail.parent(s) != no_parent; s = trail.parent(s))
         steps.push_back(trail.step(s));
     const size_t size = model.state_size();
+    // With symmetry reduction the steps were numbered among the canonical
+    // parent's successors, and lead to canonical states.
+    const bool reduce = reduces(model);
     Path p;
     std::vector<uint8_t> cur(size);
     model.initial_state(cur.data());
+    if (reduce)
+        canonicalise(model, cur.data());
     p.states.push_back(cur);
     p.labels.push_back(0);
     for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
@@ -239,6 +245,8 @@ Path replay_trail(const M& model, const Trail& trail, uint32_t i)
         model.for_each_successor(cur.data(), [&](Label l, const uint8_t* next) {
             if (n++ == *it && !done) {
                 p.states.emplace_back(next, next + size);
+                if (reduce)
+                    canonicalise(model, p.states.back().data());
                 p.labels.push_back(l);
                 done = true;
             }
@@ -485,6 +493,8 @@ private:
     {
         std::vector<uint8_t> init(size_);
         model_.initial_state(init.data());
+        if (reduces(model_))
+            canonicalise(model_, init.data());
         const Hash h0 = hash(init.data());
         mark(h0);
         trail_.push(no_parent, 0);
@@ -545,13 +555,20 @@ private:
         };
         // All successors first, hashed, their lookups prefetched (see batch.hpp).
         uint32_t steps = 0;
+        const bool reduce = reduces(model_);
         model_.for_each_successor(s, [&](Label label, const uint8_t* next) {
             if (steps == labels_.size()) {
                 labels_.resize(steps * 2 + 16);
                 hashes_.resize(labels_.size());
                 succ_.resize(labels_.size() * size_);
+                if (reduce)
+                    concrete_.resize(succ_.size());
             }
             std::memcpy(succ_.data() + size_t(steps) * size_, next, size_);
+            if (reduce) {   // stored canonical, priced concrete
+                std::memcpy(concrete_.data() + size_t(steps) * size_, next, size_);
+                canonicalise(model_, succ_.data() + size_t(steps) * size_);
+            }
             labels_[steps++] = label;
         });
         for (uint32_t j = 0; j < steps; ++j) {
@@ -577,7 +594,8 @@ private:
             auto price = [&] {
                 if constexpr (CostedModel<M>)
                     if (cheapest_)
-                        return add_cost(pcost, model_.step_cost(label, s, next));
+                        return add_cost(pcost, model_.step_cost(label, s,
+                                                                reduce ? concrete_.data() + size_t(step) * size_ : next));
                 return PathCost(0);
             };
             if (seen(h)) {
@@ -634,6 +652,7 @@ private:
     LevelQueue cur_, next_;
     LevelIndex index_;
     std::vector<uint8_t> succ_;     // the successors of the state being expanded
+    std::vector<uint8_t> concrete_; // the same before canonicalisation (symmetry reduction only)
     std::vector<Label> labels_;
     std::vector<Hash> hashes_;
     uint64_t transitions_ = 0, terminals_ = 0;

@@ -234,6 +234,7 @@ private:
     };
     struct alignas(64) Local {
         std::vector<uint8_t> succ;
+        std::vector<uint8_t> concrete;   // succ before canonicalisation (symmetry reduction only)
         std::vector<Label> labels;
         std::vector<uint64_t> h64;
         std::vector<XXH128_hash_t> h128;
@@ -312,6 +313,8 @@ private:
     {
         std::vector<uint8_t> init(size_);
         model_.initial_state(init.data());
+        if (reduces(model_))
+            canonicalise(model_, init.data());
         const uint64_t loc0 = cur_bufs_[0].push(0, init.data());
         record_seen(XXH3_64bits(init.data(), size_), XXH3_128bits(init.data(), size_));
         trail_.push(no_parent, 0);
@@ -394,14 +397,21 @@ private:
         const uint8_t* s = cur_state(slot.loc);
         const PathCost pcost = cur_cost(slot.loc);
         uint32_t n = 0;
+        const bool reduce = reduces(model_);
         model_.for_each_successor(s, [&](Label label, const uint8_t* next) {
             if (n == L.labels.size()) {
                 L.labels.resize(n * 2 + 16);
                 L.h64.resize(L.labels.size());
                 L.h128.resize(L.labels.size());
                 L.succ.resize(L.labels.size() * size_);
+                if (reduce)
+                    L.concrete.resize(L.succ.size());
             }
             std::memcpy(L.succ.data() + size_t(n) * size_, next, size_);
+            if (reduce) {   // stored canonical, priced concrete
+                std::memcpy(L.concrete.data() + size_t(n) * size_, next, size_);
+                canonicalise(model_, L.succ.data() + size_t(n) * size_);
+            }
             L.labels[n++] = label;
         });
         for (uint32_t j = 0; j < n; ++j) {
@@ -429,7 +439,8 @@ private:
             PathCost c = 0;
             if constexpr (CostedModel<M>)
                 if (cheapest_)
-                    c = add_cost(pcost, model_.step_cost(L.labels[step], s, next));
+                    c = add_cost(pcost, model_.step_cost(L.labels[step], s,
+                                                         reduce ? L.concrete.data() + size_t(step) * size_ : next));
             // The level table keys by a fingerprint never 0 (bitstate: the low half of the 128-bit hash).
             const uint64_t fp = L.h64[step] ? L.h64[step] : 1;
             table_.offer(fp, order_key(pos, step), c, cheapest_, [&] {

@@ -300,7 +300,7 @@ private:
             auto price = [&] {
                 if constexpr (CostedModel<M>)
                     if (!priced && cheapest_)
-                        c = add_cost(pcost, model_.step_cost(label, s, next));
+                        c = add_cost(pcost, model_.step_cost(label, s, L.batch.concrete(step)));
                 priced = true;
                 return c;
             };

@@ -25,6 +25,33 @@ concept CostedModel = Model<M> && requires(const M& m, Label l, const uint8_t* s
     { m.step_cost(l, s, s) } -> std::same_as<StepCost>;   // (label, before, after)
 };
 
+// A model with a symmetry reduction (kernel: interchangeable tasks).
+// canonicalise(s) rewrites s in place to the representative of its class of
+// symmetric states: a permutation of s, the same bytes for every state of
+// the class. The search stores representatives only; it prices steps and
+// rebuilds paths on the concrete states (canonical.hpp). reduces(): whether
+// canonicalise is to be called at all.
+template <class M>
+concept CanonicalModel = Model<M> && requires(const M& m, uint8_t* s) {
+    { m.reduces() } -> std::convertible_to<bool>;
+    m.canonicalise(s);
+};
+
+template <class M>
+bool reduces(const M& m)
+{
+    if constexpr (CanonicalModel<M>)
+        return m.reduces();
+    return false;
+}
+
+template <class M>
+void canonicalise(const M& m, uint8_t* s)
+{
+    if constexpr (CanonicalModel<M>)
+        m.canonicalise(s);
+}
+
 // shortest: plain BFS order, the first violating state found wins.
 // cheapest_shortest: among the violating states of the smallest depth, the
 // one reached by the cheapest path. A state rediscovered at its own depth via

@@ -147,24 +147,30 @@ std::string check_transactions_succeed(const Model& m, const uint8_t* s)
     return "";
 }
 
+// Symmetric, all six: each asks whether some task, CPU or lock is in a bad
+// situation, following the task ids the state holds; which task is found
+// first (the lowest id) changes only the message, which the trace recomputes
+// on the concrete state.
 constexpr std::array<BuiltinProperty, 6> table{{
     {"find_proxy_task_terminates", Kind::invariant, "P-CYCLE",
-     "find_proxy_task never walks a blocked_on -> owner chain that comes back to a task", check_fpt_terminates},
+     "find_proxy_task never walks a blocked_on -> owner chain that comes back to a task", check_fpt_terminates,
+     true},   // some CPU is SCHED_STUCK
     {"blocked_donor_valid", Kind::invariant, "P-DONOR-LINK",
      "when __mutex_unlock_slowpath hands off to current->blocked_donor, that task waits for this mutex",
-     check_blocked_donor_valid},
+     check_blocked_donor_valid, true},   // a global event bit
     {"no_lost_wakeup", Kind::deadlock, "P-WAKE, P-HANDOFF",
      "when no step is enabled, every unfinished task is caught in a genuine owner cycle: none sleeps on a free "
      "lock, none is handed a lock it never picks up, none is TASK_RUNNING but dequeued",
-     check_no_lost_wakeup},
+     check_no_lost_wakeup, true},   // some task, by its own bytes and the owner chain
     {"no_deadlock", Kind::deadlock, "P-PROGRESS",
-     "when no step is enabled, no tasks wait for each other in an owner cycle", check_no_deadlock},
+     "when no step is enabled, no tasks wait for each other in an owner cycle", check_no_deadlock,
+     true},   // some task's owner chain comes back
     {"ww_transactions_succeed", Kind::deadlock, "test_cycle: cycle->result == 0",
      "when no step is enabled, no task kept an -EDEADLK as its result (backoff none / once gave up)",
-     check_transactions_succeed},
+     check_transactions_succeed, true},   // some task's flag
     {"edeadlk_returned", Kind::deadlock, "test_abba without resolve",
      "when no step is enabled, some ww_mutex_lock has returned -EDEADLK (the ww algorithm broke the cycle)",
-     check_edeadlk_returned},
+     check_edeadlk_returned, true},   // some task's flag
 }};
 
 }  // namespace

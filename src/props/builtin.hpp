@@ -19,6 +19,10 @@ struct BuiltinProperty {
     std::string_view reference;   // kernel-protocol.md property / kernel assertion
     std::string_view description;
     std::string (*check)(const kernel::Model& m, const uint8_t* s);
+    // Whether the verdict (not the message) is the same on every renaming
+    // of interchangeable tasks: symmetry reduction may check it on canonical
+    // states (props/symmetry.hpp). Each row says why.
+    bool symmetric;
 };
 
 std::span<const BuiltinProperty> builtin_properties();
