@@ -73,7 +73,7 @@ int cmd_check(const CheckOptions& opt)
     const RunOutcome run = run_model(model, catalog, opt.properties, limits, !opt.quiet_progress,
                                      opt.shortest_only ? explorer::Order::shortest
                                                        : explorer::Order::cheapest_shortest,
-                                     options);
+                                     options, !opt.no_por);
     const explorer::Result& r = run.result;
 
     if (!opt.trace_out.empty() && run.trace) {
@@ -96,6 +96,7 @@ int cmd_check(const CheckOptions& opt)
             {"verdict", verdict_word(r.verdict, r.stats.mode)},
             {"statistics", trace::stats_json(r.stats)},
         };
+        out["statistics"]["por"] = por_json(r.stats, run.por_off);
         out["statistics"]["wasted_wakeups"] = model.events(kernel::Model::wasted_wakeup);
         out["statistics"]["blocked_donor_race_a"] = model.events(kernel::Model::donor_race_a);
         out["statistics"]["blocked_donor_race_b"] = model.events(kernel::Model::donor_race_b);
@@ -117,7 +118,7 @@ int cmd_check(const CheckOptions& opt)
         std::cout << (r.limit == "out of memory" ? " (out of memory: the allocator refused"
                                                  : " (stopped by " + r.limit)
                   << "; no violation among the states covered)";
-    std::cout << "\n" << stats_text(r.stats);
+    std::cout << "\n" << stats_text(r.stats) << por_text(r.stats, run.por_off);
     // "only a wasted wakeup" (v29 7/9 race (B)) as a number
     std::cout << "wasted wakeups: " << model.events(kernel::Model::wasted_wakeup)
               << " (a woken mutex waiter found the lock taken and slept again)\n";

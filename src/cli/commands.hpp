@@ -27,6 +27,7 @@ struct CheckOptions {
     std::string trace_out;                   // --trace-out FILE (JSON)
     bool full = false;                       // --full: whole states in the trace, not only changes
     bool shortest_only = false;              // --shortest-only: plain BFS order, no fewest-preemptions choice
+    bool no_por = false;                     // --no-por: expand every state fully
     Pictures pictures;                       // --dot, --sequence-dot, --svg
     bool quiet_progress = false;
 };
@@ -48,6 +49,7 @@ struct CiOptions {
     unsigned long long max_states = 0;
     double seconds = 0;
     unsigned threads = 0;                    // 0: every core
+    bool no_por = false;                     // --no-por: expand every state fully
     bool update_counterexamples = false;     // rewrite the committed counterexample files
 };
 
