@@ -179,6 +179,7 @@ TEST_CASE("por: the bundled models keep their terminal states and visible projec
                 Por por(model, invariants ? vis : std::vector<uint8_t>(model.state_size(), 0), invariants);
                 pxc::explorer::Options o;
                 o.reduction = &por;
+                uint64_t one_thread_states = 0, one_thread_transitions = 0;
                 for (unsigned threads : {1u, 3u}) {
                     o.threads = threads;
                     Recorder red(&vis, model.state_size());
@@ -189,6 +190,14 @@ TEST_CASE("por: the bundled models keep their terminal states and visible projec
                     CHECK(red.terminals == full.terminals);
                     if (invariants)
                         CHECK(red.projections == full.projections);
+                    // the ample choice and the proviso do not depend on the thread count
+                    if (threads == 1) {
+                        one_thread_states = rr.stats.states;
+                        one_thread_transitions = rr.stats.transitions;
+                    } else {
+                        CHECK(rr.stats.states == one_thread_states);
+                        CHECK(rr.stats.transitions == one_thread_transitions);
+                    }
                 }
             }
             ++compared;
