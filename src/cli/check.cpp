@@ -70,7 +70,7 @@ int cmd_check(const CheckOptions& opt)
     const RunOutcome run = run_model(model, catalog, opt.properties, limits, !opt.quiet_progress,
                                      opt.shortest_only ? explorer::Order::shortest
                                                        : explorer::Order::cheapest_shortest,
-                                     options, !opt.no_symmetry);
+                                     options, !opt.no_symmetry, !opt.no_por);
     const explorer::Result& r = run.result;
 
     if (!opt.trace_out.empty() && run.trace) {
@@ -94,6 +94,7 @@ int cmd_check(const CheckOptions& opt)
             {"statistics", trace::stats_json(r.stats)},
         };
         out["statistics"]["symmetry"] = symmetry_json(run.symmetry);
+        out["statistics"]["por"] = por_json(r.stats, run.por_off);
         out["statistics"]["wasted_wakeups"] = model.events(kernel::Model::wasted_wakeup);
         out["statistics"]["blocked_donor_race_a"] = model.events(kernel::Model::donor_race_a);
         out["statistics"]["blocked_donor_race_b"] = model.events(kernel::Model::donor_race_b);
@@ -115,10 +116,11 @@ int cmd_check(const CheckOptions& opt)
         std::cout << (r.limit == "out of memory" ? " (out of memory: the allocator refused"
                                                  : " (stopped by " + r.limit)
                   << "; no violation among the states covered)";
-    std::cout << "\n" << stats_text(r.stats) << run.symmetry.line() << "\n";
+    std::cout << "\n" << stats_text(r.stats) << run.symmetry.line() << "\n" << por_text(r.stats, run.por_off);
     // "only a wasted wakeup" (v29 7/9 race (B)) as a number; counted over
-    // the steps explored, so the reduced search counts fewer
-    const char* reduced = run.symmetry.on ? " [steps of the reduced search; --no-symmetry: all]" : "";
+    // the steps explored, so a reduced search counts fewer
+    const char* reduced = run.symmetry.on || r.stats.ample_states > 0 ? " [steps of the reduced search; --no-symmetry --no-por: all]"
+                                                         : "";
     std::cout << "wasted wakeups: " << model.events(kernel::Model::wasted_wakeup)
               << " (a woken mutex waiter found the lock taken and slept again)" << reduced << "\n";
     if (model.has(Feature::blocked_donor))

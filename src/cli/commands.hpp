@@ -28,6 +28,7 @@ struct CheckOptions {
     bool full = false;                       // --full: whole states in the trace, not only changes
     bool shortest_only = false;              // --shortest-only: plain BFS order, no fewest-preemptions choice
     bool no_symmetry = false;                // --no-symmetry: no reduction over interchangeable tasks
+    bool no_por = false;                     // --no-por: expand every state fully
     Pictures pictures;                       // --dot, --sequence-dot, --svg
     bool quiet_progress = false;
 };
@@ -49,6 +50,7 @@ struct CiOptions {
     unsigned long long max_states = 0;
     double seconds = 0;
     unsigned threads = 0;                    // 0: every core
+    bool no_por = false;                     // --no-por: expand every state fully
     bool update_counterexamples = false;     // rewrite the committed counterexample files
     bool no_symmetry = false;                // --no-symmetry
 };

@@ -51,6 +51,10 @@ int main(int argc, char** argv)
                 "plain BFS order: do not prefer the shortest counterexample with the fewest preemptions");
     c->add_flag("--no-symmetry", check.no_symmetry,
                 "search every state: no reduction over interchangeable tasks (same program, affinity, CPU)");
+    c->add_flag("--no-por", check.no_por,
+                "no partial-order reduction (on by default: it keeps every verdict of the invariant and deadlock "
+                "properties, but a counterexample is then the shortest in the reduced graph, not always the "
+                "shortest of all; --no-por gives that one)");
     add_picture_options(c, check.pictures);
     c->add_flag("--no-progress", check.quiet_progress, "no progress line on stderr");
 
@@ -76,6 +80,8 @@ int main(int argc, char** argv)
     ci_cmd->add_option("--time", ci.seconds, "per-run time limit");
     ci_cmd->add_option("--threads", ci.threads, "search threads (default: every core)");
     ci_cmd->add_flag("--no-symmetry", ci.no_symmetry, "no reduction over interchangeable tasks");
+    ci_cmd->add_flag("--no-por", ci.no_por,
+                     "no partial-order reduction (runs compared with a committed counterexample never use it)");
     ci_cmd->add_flag("--update-counterexamples", ci.update_counterexamples,
                      "rewrite the counterexample files the expectations name (explicit, never automatic)");
 

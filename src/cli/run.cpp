@@ -2,15 +2,19 @@
 
 #include <cstdio>
 
+#include <memory>
+
+#include "kernel/por.hpp"
 #include "kernel/symmetry.hpp"
 #include "props/checker.hpp"
 #include "props/symmetry.hpp"
+#include "props/visibility.hpp"
 
 namespace pxc::cli {
 
 RunOutcome run_model(const kernel::Model& model, const props::Catalog& catalog,
                      const std::vector<std::string>& properties, const explorer::Limits& limits, bool progress,
-                     explorer::Order order, explorer::Options options, bool symmetry)
+                     explorer::Order order, explorer::Options options, bool symmetry, bool por)
 {
     props::Checker checker(model, catalog, properties);
     const kernel::Symmetry sym(model);
@@ -21,6 +25,18 @@ RunOutcome run_model(const kernel::Model& model, const props::Catalog& catalog,
     out.symmetry.on = out.symmetry.text.empty();
     if (out.symmetry.on)
         out.symmetry.text = sym.summary();
+    std::unique_ptr<kernel::Por> reduction;
+    out.por_off = por ? "" : "--no-por";
+    for (const props::Property* p : checker.selected())
+        if (out.por_off.empty() && !props::por_preserves(*p))
+            out.por_off = "not sound for " + p->name;
+    if (out.por_off.empty()) {
+        bool invariants = false;
+        for (const props::Property* p : checker.selected())
+            invariants = invariants || p->kind == props::Kind::invariant;
+        reduction = std::make_unique<kernel::Por>(model, props::visible_bytes(model, checker.selected()), invariants);
+        options.reduction = reduction.get();
+    }
     const kernel::SymmetricModel searched(model, out.symmetry.on ? &sym : nullptr);
     explorer::Explorer ex(searched, checker, limits, progress, order, options);
     out.result = ex.run();
@@ -73,6 +89,30 @@ int exit_status(explorer::Verdict v)
     case explorer::Verdict::no_violation_found: return 3;
     }
     return 2;
+}
+
+std::string por_text(const explorer::Stats& st, const std::string& por_off)
+{
+    if (!st.por)
+        return "por: off (" + (por_off.empty() ? std::string("not used") : por_off) + ")\n";
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "por: on (ample sets in %.1f%% of states, %llu refused by the cycle proviso)\n",
+                  st.states ? 100.0 * double(st.ample_states) / double(st.states) : 0.0,
+                  (unsigned long long)st.proviso_full);
+    return buf;
+}
+
+nlohmann::json por_json(const explorer::Stats& st, const std::string& por_off)
+{
+    nlohmann::json j{{"on", st.por}};
+    if (st.por) {
+        j["ample_states"] = st.ample_states;
+        j["proviso_full"] = st.proviso_full;
+    } else {
+        j["off_because"] = por_off.empty() ? "not used" : por_off;
+    }
+    return j;
 }
 
 std::string stats_text(const explorer::Stats& st)

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "explorer/explorer.hpp"
 #include "kernel/model.hpp"
 #include "kernel/scenario.hpp"
@@ -28,6 +30,7 @@ struct RunOutcome {
     explorer::Result result;
     std::optional<trace::Trace> trace;   // set when a property is violated
     SymmetryUse symmetry;
+    std::string por_off;                 // why partial-order reduction did not run ("" when it did)
 };
 
 // properties: names from the catalog (empty: all of them). order:
@@ -36,11 +39,13 @@ struct RunOutcome {
 // switches; shortest is plain BFS order (--shortest-only).
 // options: threads and mode (explorer::Options; the library's default is
 // one thread, exact). symmetry: reduce over interchangeable tasks where the
-// model and the properties allow it (--no-symmetry: false).
+// model and the properties allow it (--no-symmetry: false). por:
+// partial-order reduction (kernel/por.hpp), used when every selected
+// property is one it preserves (props/visibility.hpp).
 RunOutcome run_model(const kernel::Model& model, const props::Catalog& catalog,
                      const std::vector<std::string>& properties, const explorer::Limits& limits, bool progress,
                      explorer::Order order = explorer::Order::cheapest_shortest, explorer::Options options = {},
-                     bool symmetry = true);
+                     bool symmetry = true, bool por = false);
 
 // "holds", "violated", "incomplete", "no violation found (compact, not exhaustive)".
 std::string verdict_word(explorer::Verdict v, explorer::Mode mode = explorer::Mode::exact);
@@ -49,5 +54,8 @@ int exit_status(explorer::Verdict v);
 std::string mode_name(explorer::Mode m);
 // The statistics lines (and, for a lossy mode, the line with its omission bound).
 std::string stats_text(const explorer::Stats& st);
+// "por: on (ample sets in 41% of states, ...)" / "por: off (--no-por)".
+std::string por_text(const explorer::Stats& st, const std::string& por_off);
+nlohmann::json por_json(const explorer::Stats& st, const std::string& por_off);
 
 }  // namespace pxc::cli

@@ -4,6 +4,7 @@
 #pragma once
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -48,6 +49,33 @@ public:
         for (size_t i = 0; i < n_; ++i)
             store.prefetch_match(hashes_[i]);
     }
+    // Partial-order reduction: moves the ample set the reduction picks to
+    // the front (each part keeps the model's order) and returns its size;
+    // size() when there is none. The step numbers the searches record are
+    // positions in this order, the same for every thread count.
+    size_t reduce(const Reduction& r, const uint8_t* s)
+    {
+        in_.assign(n_, 0);
+        // The reduction judges the steps as the model made them (before canonicalisation).
+        if (n_ < 2 || !r.ample(s, n_, labels_.data(), concrete(0), in_.data()))
+            return n_;
+        size_t k = 0;
+        for (size_t i = 0; i < n_; ++i)
+            k += in_[i] != 0;
+        if (k == 0 || k == n_)
+            return n_;
+        order_.clear();
+        for (int pass = 1; pass >= 0; --pass)
+            for (size_t i = 0; i < n_; ++i)
+                if ((in_[i] != 0) == bool(pass))
+                    order_.push_back(i);
+        permute(bytes_, size_);
+        if (!concrete_.empty())
+            permute(concrete_, size_);
+        permute(labels_, 1);
+        permute(hashes_, 1);
+        return k;
+    }
     size_t size() const { return n_; }
     const uint8_t* state(size_t i) const { return bytes_.data() + i * size_; }
     // The successor as the step made it, before canonicalisation: what a
@@ -63,6 +91,17 @@ private:
     std::vector<uint8_t> concrete_;   // with symmetry reduction only
     std::vector<Label> labels_;
     std::vector<uint64_t> hashes_;
+    std::vector<uint8_t> in_;   // reduce(): the ample marks (bool-sized bytes)
+    std::vector<size_t> order_; // reduce(): the new order of the steps
+
+    // v[i] = old v[order_[i]], for records of `width` elements.
+    template <class T>
+    void permute(std::vector<T>& v, size_t width)
+    {
+        std::vector<T> old(v.begin(), v.begin() + std::ptrdiff_t(n_ * width));
+        for (size_t i = 0; i < n_; ++i)
+            std::copy_n(old.begin() + std::ptrdiff_t(order_[i] * width), width, v.begin() + std::ptrdiff_t(i * width));
+    }
 };
 
 }  // namespace pxc::explorer

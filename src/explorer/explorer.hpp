@@ -120,10 +120,12 @@ private:
             if (options_.threads > 1) {
                 plossy_ = std::make_unique<ParallelLossySearch<M, C>>(model_, checker_, limits_, progress_, cheapest_,
                                                                       options_.mode, bits_bytes,
-                                                                      options_.hash_functions, options_.threads, start);
+                                                                      options_.hash_functions, options_.threads, start,
+                                                                      options_.reduction);
             } else {
                 lossy_ = std::make_unique<LossySearch<M, C>>(model_, checker_, limits_, progress_, cheapest_,
-                                                             options_.mode, bits_bytes, options_.hash_functions, start);
+                                                             options_.mode, bits_bytes, options_.hash_functions, start,
+                                                             options_.reduction);
             }
         } catch (const std::bad_alloc&) {
             result.limit = "out of memory";
@@ -156,7 +158,7 @@ private:
         }
         if (options_.threads > 1 && !result.finding) {
             ParallelSearch<M, C> search(model_, checker_, *store_, limits_, progress_, cheapest_, options_.threads,
-                                        start);
+                                        start, options_.reduction);
             auto out = search.run();
             progress_.finish();
             result.finding = out.finding;
@@ -167,6 +169,9 @@ private:
             stats_.depth = result.finding ? depth_of(result.finding->state) : out.depth;
             stats_.store_bytes = out.peak_bytes;
             stats_.threads = options_.threads;
+            stats_.por = options_.reduction != nullptr;
+            stats_.ample_states = out.ample_states;
+            stats_.proviso_full = out.proviso_full;
             result.stats = stats_;
             return result;
         }
@@ -206,7 +211,17 @@ private:
                 const uint32_t cur = static_cast<uint32_t>(head);
                 batch.collect(model_, store.state(cur), store);
                 const bool any = batch.size() > 0;
+                // POR: the ample steps come first; the rest only when the
+                // cycle proviso refuses the ample set (comment below).
+                size_t ample = options_.reduction ? batch.reduce(*options_.reduction, store.state(cur)) : 0;
+                if (ample == batch.size())
+                    ample = 0;   // no ample set: expand fully
+                bool refused = false;
                 for (size_t j = 0; j < batch.size(); ++j) {
+                    if (ample && j == ample && !refused) {
+                        ++stats_.ample_states;
+                        break;
+                    }
                     const uint8_t* next = batch.state(j);
                     const Label label = batch.label(j);
                     ++stats_.transitions;
@@ -226,6 +241,11 @@ private:
                         continue;
                     }
                     auto [idx, inserted] = store.insert(next, batch.hash(j), cur, label);
+                    if (j < ample && !refused && !inserted && idx < level_end && idx != cur &&
+                        options_.reduction->proviso()) {
+                        refused = true;
+                        ++stats_.proviso_full;
+                    }
                     if (cheapest_ && (inserted || idx >= level_end))
                         price(cur, idx, inserted, label, batch.concrete(j));
                     if (inserted) {
@@ -251,10 +271,25 @@ private:
             result.finding = cheapest(candidates);
 
         stats_.states = store.count();
+        stats_.por = options_.reduction != nullptr;
         stats_.depth = result.finding ? depth_of(result.finding->state) : depth;
         stats_.store_bytes = store.bytes_used();
         result.stats = stats_;
     }
+
+    // The cycle proviso (C3) of partial-order reduction: a state keeps its
+    // ample set only when every ample successor is new to the levels up to
+    // its own (index >= level_end: unseen, or first seen in the level being
+    // built). A self-loop does not count: a step that changes nothing (a
+    // preemption that picks the same task) changes nothing wherever the
+    // ample set's independence lets it run, so dropping such steps from
+    // the graph keeps every state and path, and the model offers an ample
+    // set only with one step that is not a self-loop. So an ample-only edge always leads one BFS level down, a cycle
+    // cannot consist of such edges alone, and every cycle of the reduced
+    // graph has a fully expanded state. The test depends on the levels only,
+    // not on the order within one, so the parallel search makes the same
+    // choice (parallel.hpp); the lossy modes, one thread, use "not seen at
+    // all", for which the same argument holds in expansion order.
 
     uint64_t max_count() const
     {

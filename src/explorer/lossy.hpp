@@ -411,9 +411,10 @@ public:
     };
 
     LossySearch(const M& model, C& checker, const Limits& limits, Progress& progress, bool cheapest, Mode mode,
-                uint64_t bitstate_bytes, unsigned hash_functions, std::chrono::steady_clock::time_point start)
+                uint64_t bitstate_bytes, unsigned hash_functions, std::chrono::steady_clock::time_point start,
+                const Reduction* reduction = nullptr)
         : model_(model), checker_(checker), limits_(limits), progress_(progress), cheapest_(cheapest), mode_(mode),
-          size_(model.state_size()), start_(start), cur_(size_), next_(size_)
+          size_(model.state_size()), start_(start), reduction_(reduction), cur_(size_), next_(size_)
     {
         if (mode == Mode::bitstate)
             bits_ = std::make_unique<BitState>(bitstate_bytes * 8, hash_functions);
@@ -434,6 +435,9 @@ public:
         st.states = trail_.count();
         st.transitions = transitions_;
         st.terminal_states = terminals_;
+        st.por = reduction_ != nullptr;
+        st.ample_states = ample_states_;
+        st.proviso_full = proviso_full_;
         st.depth = out.finding ? depth_of(out.finding->state) : depth_;
         st.store_bytes = peak_bytes_;
         st.state_size = size_;
@@ -580,7 +584,27 @@ private:
             if (cheapest_)
                 index_.prefetch(hashes_[j].h64);
         }
+        // POR: the ample steps first, the others only when one of the ample
+        // successors was seen before (the cycle proviso, explorer.hpp). Step
+        // numbers stay the model's (path() replays them).
+        in_.assign(steps, 0);
+        uint32_t ample = 0;
+        if (reduction_ && steps > 1 &&
+            reduction_->ample(s, steps, labels_.data(), reduce ? concrete_.data() : succ_.data(), in_.data()))
+            for (uint32_t j = 0; j < steps; ++j)
+                ample += in_[j] != 0;
+        for (uint32_t j = 0; j < steps && ample && ample < steps && reduction_->proviso(); ++j)
+            if (in_[j] && seen(hashes_[j]) && std::memcmp(succ_.data() + size_t(j) * size_, s, size_) != 0) {
+                ample = 0;   // refused: expand fully
+                ++proviso_full_;
+            }
+        if (ample && ample < steps)
+            ++ample_states_;
+        else
+            in_.assign(steps, 1);
         for (uint32_t step = 0; step < steps; ++step) {
+            if (!in_[step])
+                continue;
             const uint8_t* next = succ_.data() + size_t(step) * size_;
             const Label label = labels_[step];
             const Hash& h = hashes_[step];
@@ -646,6 +670,9 @@ private:
     Mode mode_;
     size_t size_;
     std::chrono::steady_clock::time_point start_;
+    const Reduction* reduction_;
+    uint64_t ample_states_ = 0, proviso_full_ = 0;
+    std::vector<uint8_t> in_;       // the steps expanded (POR: the ample ones)
     std::unique_ptr<FingerprintSet> fps_;
     std::unique_ptr<BitState> bits_;
     Trail trail_;

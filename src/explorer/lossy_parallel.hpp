@@ -179,9 +179,9 @@ public:
 
     ParallelLossySearch(const M& model, C& checker, const Limits& limits, Progress& progress, bool cheapest, Mode mode,
                         uint64_t bitstate_bytes, unsigned hash_functions, unsigned threads,
-                        std::chrono::steady_clock::time_point start)
+                        std::chrono::steady_clock::time_point start, const Reduction* reduction = nullptr)
         : model_(model), checker_(checker), limits_(limits), progress_(progress), cheapest_(cheapest), mode_(mode),
-          size_(model.state_size()), nthreads_(std::max(1u, threads)), start_(start)
+          size_(model.state_size()), nthreads_(std::max(1u, threads)), start_(start), reduction_(reduction)
     {
         if (mode == Mode::bitstate)
             bits_ = std::make_unique<BitState>(bitstate_bytes * 8, hash_functions);
@@ -213,6 +213,11 @@ public:
         st.state_size = size_;
         st.mode = mode_;
         st.threads = nthreads_;
+        st.por = reduction_ != nullptr;
+        for (const auto& L : locals_) {
+            st.ample_states += L->ample_states;
+            st.proviso_full += L->proviso_full;
+        }
         set_omission_stats(st, bits_.get(), bits_set_);
         return out;
     }
@@ -239,7 +244,8 @@ private:
         std::vector<uint64_t> h64;
         std::vector<XXH128_hash_t> h128;
         std::vector<Candidate> candidates;
-        uint64_t transitions = 0, terminals = 0;
+        std::vector<uint8_t> in;   // the steps expanded (POR: the ample ones)
+        uint64_t transitions = 0, terminals = 0, ample_states = 0, proviso_full = 0;
     };
 
     static uint32_t rank_of(uint64_t order) { return uint32_t(order >> 16); }
@@ -432,8 +438,28 @@ private:
             stop_with("a state has more than 65536 successors");
             return;
         }
+        // POR: the ample steps only, unless one of them leads back into a
+        // level up to this one (the cycle proviso of explorer.hpp; the visited
+        // set holds exactly those levels now, whatever the thread count).
+        L.in.assign(n, 1);
+        if (reduction_ && n > 1) {
+            std::fill(L.in.begin(), L.in.end(), 0);
+            uint32_t ample = 0;
+            if (reduction_->ample(s, n, L.labels.data(), reduce ? L.concrete.data() : L.succ.data(), L.in.data()))
+                for (uint32_t j = 0; j < n; ++j)
+                    ample += L.in[j] != 0;
+            for (uint32_t j = 0; j < n && ample && ample < n && reduction_->proviso(); ++j)
+                if (L.in[j] && seen(L.h64[j], L.h128[j]) && std::memcmp(L.succ.data() + size_t(j) * size_, s, size_)) {
+                    ample = 0;   // refused: expand fully
+                    ++L.proviso_full;
+                }
+            if (ample && ample < n)
+                ++L.ample_states;
+            else
+                L.in.assign(n, 1);
+        }
         for (uint32_t step = 0; step < n; ++step) {
-            if (seen(L.h64[step], L.h128[step]))
+            if (!L.in[step] || seen(L.h64[step], L.h128[step]))
                 continue;
             const uint8_t* next = L.succ.data() + size_t(step) * size_;
             PathCost c = 0;
@@ -589,6 +615,7 @@ private:
     size_t size_;
     unsigned nthreads_;
     std::chrono::steady_clock::time_point start_;
+    const Reduction* reduction_;
 
     // compact: the visited set in shards (by the fingerprint's top bits), so
     // that the threads add to it without locks and a growth doubles one

@@ -113,13 +113,15 @@ public:
         uint32_t depth = 0;
         uint64_t states = 0;
         uint64_t peak_bytes = 0;   // the store and the per-level words at their largest
+        uint64_t ample_states = 0, proviso_full = 0;   // partial-order reduction (types.hpp Stats)
     };
 
     // The initial state is stored (index 0), checked, and does not violate.
     ParallelSearch(const M& model, C& checker, StateStore& store, const Limits& limits, Progress& progress,
-                   bool cheapest, unsigned threads, std::chrono::steady_clock::time_point start)
+                   bool cheapest, unsigned threads, std::chrono::steady_clock::time_point start,
+                   const Reduction* reduction = nullptr)
         : model_(model), checker_(checker), store_(store), limits_(limits), progress_(progress), cheapest_(cheapest),
-          nthreads_(std::max(1u, threads)), start_(start), words_(cheapest ? 2 : 1)
+          nthreads_(std::max(1u, threads)), start_(start), reduction_(reduction), words_(cheapest ? 2 : 1)
     {
         locals_.reserve(nthreads_);
         for (unsigned t = 0; t < nthreads_; ++t)
@@ -157,7 +159,7 @@ public:
         if (out_.cut_states)
             out_.states = *out_.cut_states;
         return Outcome{out_.finding, out_.limit, out_.transitions, out_.terminals, out_.depth, out_.states,
-                       out_.peak_bytes};
+                       out_.peak_bytes, out_.ample_states, out_.proviso_full};
     }
 
 private:
@@ -177,7 +179,7 @@ private:
         explicit Local(size_t state_size = 0) : batch(state_size) {}
         SuccessorBatch batch;
         uint64_t cur = 0, end = 0;   // parents taken, not yet expanded
-        uint64_t transitions = 0, terminals = 0;
+        uint64_t transitions = 0, terminals = 0, ample_states = 0, proviso_full = 0;
         std::vector<Candidate> candidates;
         unsigned since_check = 0;
     };
@@ -285,8 +287,22 @@ private:
             pcost = store_.cost(p);
         const uint64_t next_begin = level_end_;
         L.batch.collect(model_, s, store_);
-        const uint32_t steps = uint32_t(L.batch.size());
+        uint32_t steps = uint32_t(L.batch.size());
+        const bool any = steps > 0;
+        // POR: the ample steps first, the rest only when the cycle proviso
+        // refuses them: an ample successor in a level up to this one
+        // (index < next_begin), which is the same for every thread count
+        // as the levels up to this one are complete (explorer.hpp).
+        uint32_t ample = reduction_ ? uint32_t(L.batch.reduce(*reduction_, s)) : 0;
+        if (ample == steps)
+            ample = 0;   // no ample set: expand fully
+        bool refused = false;
         for (uint32_t step = 0; step < steps; ++step) {
+            if (ample && step == ample && !refused) {
+                steps = ample;
+                ++L.ample_states;
+                break;
+            }
             if (stop_.load(std::memory_order_relaxed))
                 break;
             if (step > 0xFFFF) {
@@ -322,6 +338,10 @@ private:
                 if (auto v = checker_.check_state(next))
                     L.candidates.push_back({idx, false, std::move(*v)});
             } else if (put == StateStore::Put::found) {
+                if (step < ample && !refused && idx < next_begin && idx != p && reduction_->proviso()) {
+                    refused = true;
+                    ++L.proviso_full;
+                }
                 if (idx >= next_begin)
                     improve(idx, p, label, price(), rank, step);
             } else if (put == StateStore::Put::table_full) {
@@ -334,8 +354,8 @@ private:
             }
         }
         L.transitions += steps;
-        pw.store(uint64_t(rank) | uint64_t(steps) << 32, std::memory_order_relaxed);
-        if (steps == 0) {
+        pw.store(uint64_t(rank) | uint64_t(steps) << 32 | uint64_t(ample && !refused) << 63, std::memory_order_relaxed);
+        if (!any) {
             ++L.terminals;
             if (auto v = checker_.check_deadlock(s))
                 L.candidates.push_back({p, true, std::move(*v)});
@@ -452,7 +472,9 @@ private:
         for (Local& L : locals_) {
             out_.transitions += L.transitions;
             out_.terminals += L.terminals;
-            L.transitions = L.terminals = 0;
+            out_.ample_states += L.ample_states;
+            out_.proviso_full += L.proviso_full;
+            L.transitions = L.terminals = L.ample_states = L.proviso_full = 0;
         }
         out_.depth = depth_;
         if (ne == nb) {
@@ -479,7 +501,7 @@ private:
         const uint64_t parents = level_end_ - level_begin_;
         bool narrow = true;
         for (uint64_t i = level_begin_; i < level_end_ && narrow; ++i)
-            narrow = (words_.at(uint32_t(i), 0).load(std::memory_order_relaxed) >> 32) <= 64;
+            narrow = ((words_.at(uint32_t(i), 0).load(std::memory_order_relaxed) >> 32) & 0x7FFFFFFF) <= 64;
         const uint64_t extra = narrow ? parents * (sizeof(uint64_t) + sizeof(uint32_t))
                                       : (ne - nb) * sizeof(std::pair<uint64_t, uint32_t>);
         if (limits_.memory_bytes && store_.bytes_used() + words_.bytes() + extra > limits_.memory_bytes) {
@@ -554,16 +576,20 @@ private:
     {
         out_.depth = depth_;
         std::vector<Candidate> cs;
-        uint64_t level_transitions = 0, level_terminals = 0;
+        uint64_t level_transitions = 0, level_terminals = 0, level_ample = 0, level_full = 0;
         for (Local& L : locals_) {
             level_transitions += L.transitions;
             level_terminals += L.terminals;
+            level_ample += L.ample_states;
+            level_full += L.proviso_full;
             for (Candidate& c : L.candidates)
                 cs.push_back(std::move(c));
         }
         if (cs.empty()) {
             out_.transitions += level_transitions;
             out_.terminals += level_terminals;
+            out_.ample_states += level_ample;
+            out_.proviso_full += level_full;
             return;
         }
         // Where each candidate comes in one thread's order: a terminal state
@@ -589,6 +615,8 @@ private:
         if (cheapest_ || !level_done) {
             out_.transitions += level_transitions;
             out_.terminals += level_terminals;
+            out_.ample_states += level_ample;
+            out_.proviso_full += level_full;
             return;
         }
         // --shortest-only: one thread stops at that event. It has stored the
@@ -605,8 +633,9 @@ private:
         for (uint64_t i = level_begin_; i < level_end_; ++i) {
             const uint64_t w = words_.at(uint32_t(i), 0).load(std::memory_order_relaxed);
             if (uint32_t(w) <= r) {
-                out_.transitions += w >> 32;
-                out_.terminals += (w >> 32) == 0;
+                out_.transitions += (w >> 32) & 0x7FFFFFFF;
+                out_.terminals += ((w >> 32) & 0x7FFFFFFF) == 0;
+                out_.ample_states += w >> 63;   // (proviso refusals are not kept per state)
             }
         }
         out_.cut_states = states;
@@ -620,6 +649,7 @@ private:
     bool cheapest_;
     unsigned nthreads_;
     std::chrono::steady_clock::time_point start_;
+    const Reduction* reduction_;
     uint64_t max_count_ = 0;
 
     StateWords words_;

@@ -100,11 +100,28 @@ inline std::string memory_limit_text(const Limits& l)
 // number per state to rebuild a counterexample by replaying the steps.
 enum class Mode { exact, compact, bitstate };
 
+// Partial-order reduction: the model's choice of an ample set (for the
+// kernel, kernel/por.hpp). Given a state, its successors in the model's
+// order (labels[i], bytes at next + i * state_size) sets in[i] for the ample
+// steps and returns true, or returns false: expand fully. The choice must
+// depend on the state alone (the parallel search relies on it). The search
+// adds the cycle proviso (C3): a state is expanded fully when one of its
+// ample successors lies in an earlier BFS level or its own (explorer.hpp).
+class Reduction {
+public:
+    virtual ~Reduction() = default;
+    virtual bool ample(const uint8_t* s, size_t n, const Label* labels, const uint8_t* next, uint8_t* in) const = 0;
+    // false: only states without an enabled step matter (deadlock checks),
+    // which ample sets with C0 and C1 keep without any proviso.
+    virtual bool proviso() const { return true; }
+};
+
 struct Options {
     unsigned threads = 1;          // > 1: the level-synchronous parallel search (every mode)
     Mode mode = Mode::exact;
     uint64_t bitstate_bytes = 0;   // bitstate: the bit array (0: half the memory limit, at most 512 MiB)
     unsigned hash_functions = 3;   // bitstate: bits per state
+    const Reduction* reduction = nullptr;   // null: every state is expanded fully
 };
 
 struct Stats {
@@ -127,6 +144,11 @@ struct Stats {
     uint64_t bitstate_bits = 0;   // m
     unsigned hash_functions = 0;  // k
     double bits_set = 0;          // fraction of the m bits set at the end
+    // Partial-order reduction: whether it ran, the states expanded with an
+    // ample set only, and those whose ample set the cycle proviso refused.
+    bool por = false;
+    uint64_t ample_states = 0;
+    uint64_t proviso_full = 0;
 
     double states_per_second() const { return seconds > 0 ? double(states) / seconds : 0; }
     double bytes_per_state() const { return states ? double(store_bytes) / double(states) : 0; }
