@@ -131,10 +131,13 @@ public:
             e.cost = cost;
         }
     }
-    // Every entry, then the table emptied (its memory kept for the next level).
-    void drain(std::vector<Entry>& out)
+    // Every entry, shard after shard (bounds[i]: where shard i starts in
+    // out), then the table emptied (its memory kept for the next level).
+    void drain(std::vector<Entry>& out, std::vector<uint64_t>& bounds)
     {
+        bounds.clear();
         for (Shard& s : shards_) {
+            bounds.push_back(out.size());
             for (Entry& e : s.slots)
                 if (e.fp) {
                     out.push_back(e);
@@ -142,6 +145,7 @@ public:
                 }
             s.n = 0;
         }
+        bounds.push_back(out.size());
         count_.store(0, std::memory_order_relaxed);
     }
 
@@ -331,6 +335,7 @@ private:
             return;
         }
         std::vector<LevelTable::Entry> level;
+        std::vector<uint64_t> bounds;
         for (;;) {
             steps_.assign(slots_.size(), 0);
             next_.store(0, std::memory_order_relaxed);
@@ -356,10 +361,20 @@ private:
                 out.limit = memory_limit_text(limits_);
                 return;
             }
-            table_.drain(level);
+            table_.drain(level, bounds);
+            // compact: the new fingerprints join the visited set now, while the
+            // level is still grouped by shard (each thread its own shards), unless
+            // a state limit will keep only part of the level.
+            const bool early = !bits_ && trail_.count() + level.size() <= max_states();
+            if (early)
+                on_threads([&](unsigned t) {
+                    for (unsigned sh = t; sh < LevelTable::shards; sh += nthreads_)
+                        for (uint64_t r = bounds[sh]; r < bounds[sh + 1]; ++r)
+                            fps_[sh]->insert(std::rotl(level[r].fp, LevelTable::shard_bits));
+                });
             std::sort(level.begin(), level.end(),
                       [](const LevelTable::Entry& a, const LevelTable::Entry& b) { return a.order < b.order; });
-            const bool last = record(out, level);
+            const bool last = record(out, level, early);
             peak_bytes_ = std::max(peak_bytes_, bytes_used());
             if (last || level.empty())
                 return;
@@ -483,10 +498,11 @@ private:
     }
 
     // The record and check phases. True when the search ends here.
-    bool record(Outcome& out, const std::vector<LevelTable::Entry>& level)
+    // recorded: the compact fingerprints were added already.
+    bool record(Outcome& out, const std::vector<LevelTable::Entry>& level, bool recorded)
     {
         uint64_t take = level.size();
-        const uint64_t max = limits_.max_states ? std::min(limits_.max_states, max_store_states) : max_store_states;
+        const uint64_t max = max_states();
         if (trail_.count() + take > max) {
             take = max - trail_.count();
             stop_with(limits_.max_states && max == limits_.max_states ? "--max-states " + std::to_string(max)
@@ -513,7 +529,7 @@ private:
                 for (uint64_t r = take * t / nthreads_; r < take * (t + 1) / nthreads_; ++r)
                     mine += bits_->insert_atomic(XXH3_128bits(next_state(level[r].loc), size_));
                 fresh_bits.fetch_add(mine, std::memory_order_relaxed);
-            } else {
+            } else if (!recorded) {
                 for (uint64_t r = 0; r < take; ++r) {
                     const unsigned sh = LevelTable::shard_of(level[r].fp);
                     if (sh % nthreads_ == t)
@@ -548,6 +564,10 @@ private:
             b.clear();
         memory_.store(bytes_used(), std::memory_order_relaxed);
         return false;
+    }
+    uint64_t max_states() const
+    {
+        return limits_.max_states ? std::min(limits_.max_states, max_store_states) : max_store_states;
     }
     const uint8_t* next_state(uint64_t loc) const
     {
