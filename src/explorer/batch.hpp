@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "explorer/state_store.hpp"
@@ -16,10 +17,11 @@ class SuccessorBatch {
 public:
     explicit SuccessorBatch(size_t state_size) : size_(state_size) {}
 
-    // Collects the successors of s (in the model's order), hashes them and
-    // prefetches what the store will read for them.
-    template <class M>
-    void collect(const M& model, const uint8_t* s, const StateStore& store)
+    // Collects the successors of s (in the model's order); for the flat
+    // store, hashes them and prefetches what it will read for them (the
+    // tree store looks up only the nodes a step changed, from small tables).
+    template <class M, class Store>
+    void collect(const M& model, const uint8_t* s, const Store& store)
     {
         n_ = 0;
         model.for_each_successor(s, [&](Label label, const uint8_t* next) {
@@ -32,12 +34,14 @@ public:
             labels_[n_] = label;
             ++n_;
         });
-        for (size_t i = 0; i < n_; ++i) {
-            hashes_[i] = XXH3_64bits(state(i), size_);
-            store.prefetch_slot(hashes_[i]);
+        if constexpr (std::is_same_v<Store, StateStore>) {
+            for (size_t i = 0; i < n_; ++i) {
+                hashes_[i] = XXH3_64bits(state(i), size_);
+                store.prefetch_slot(hashes_[i]);
+            }
+            for (size_t i = 0; i < n_; ++i)
+                store.prefetch_match(hashes_[i]);
         }
-        for (size_t i = 0; i < n_; ++i)
-            store.prefetch_match(hashes_[i]);
     }
     size_t size() const { return n_; }
     const uint8_t* state(size_t i) const { return bytes_.data() + i * size_; }

@@ -73,9 +73,15 @@ inline std::string memory_limit_text(const Limits& l)
 // number per state to rebuild a counterexample by replaying the steps.
 enum class Mode { exact, compact, bitstate };
 
+// Exact mode's visited set. flat: every state's bytes, its parent and label
+// (state_store.hpp). tree: tree compression, about 13 to 16 bytes a state,
+// no parents (tree_store.hpp); the same results.
+enum class StoreKind { flat, tree };
+
 struct Options {
     unsigned threads = 1;          // exact mode: > 1 runs the level-synchronous parallel search
     Mode mode = Mode::exact;
+    StoreKind store = StoreKind::flat;   // exact mode
     uint64_t bitstate_bytes = 0;   // bitstate: the bit array (0: half the memory limit, at most 512 MiB)
     unsigned hash_functions = 3;   // bitstate: bits per state
 };
@@ -86,11 +92,13 @@ struct Stats {
     uint32_t depth = 0;           // BFS levels completed or reached
     uint64_t terminal_states = 0; // states with no enabled step
     double seconds = 0;
-    uint64_t store_bytes = 0;     // visited set, parents, labels (lossy: and the peak of the level queues)
+    uint64_t store_bytes = 0;     // visited set, parents, labels (lossy: and the peak of the level queues; at their largest)
     uint64_t peak_rss_bytes = 0;
     size_t state_size = 0;
     unsigned threads = 1;         // threads that searched
     Mode mode = Mode::exact;
+    StoreKind store = StoreKind::flat;   // exact mode's
+    uint64_t tree_nodes = 0;      // tree store: inner nodes, roots included
     // Lossy modes: an upper bound on the probability that some state was
     // missed (taken for one seen before). compact: n^2 / 2^65 (birthday
     // bound over n 64-bit fingerprints). bitstate: the sum over the n
