@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Benchmark: every bundled model (models/*.toml, models/ww/*.toml) under its
-# file's own features, all built-in properties, in four configurations:
-# exact mode on 1 and on 2 threads, compact, bitstate (one thread each). Each
-# run is repeated and the median kept. Prints a Markdown table (the README's
-# figures): states, seconds (wall), user CPU seconds, states/s (wall),
-# bytes/state (the search's own structures at their largest), peak memory
-# (the process's VmHWM).
+# file's own features, all built-in properties: exact mode on 1 and on 2
+# threads with each store (tree, flat), compact, bitstate (one thread each).
+# Each run is repeated and the median kept. Prints a Markdown table (the
+# README's figures): states, seconds (wall), user CPU seconds, states/s
+# (wall), bytes/state (the search's own structures at their largest), peak
+# memory (the process's VmHWM).
 #
-#   bench/run.sh [PROXYCHECK] [--repeat N] [--time S] [--threads "1 2"] [--models "GLOB..."]
+#   bench/run.sh [PROXYCHECK] [--repeat N] [--time S] [--threads "1 2"] [--stores "tree flat"]
+#                [--lossy yes|no] [--models "GLOB..."]
 #
 # --time S stops the big models after S seconds (default 120): their rows
 # then say "incomplete" and count what was covered. bitstate gets --memory
@@ -16,23 +17,28 @@ set -eu
 cd "$(dirname "$0")/.."
 pc=./build/src/proxycheck
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then pc=$1; shift; fi
-repeat=3 limit=120 threads="1 2" models="models/*.toml models/ww/*.toml"
+repeat=3 limit=120 threads="1 2" stores="tree flat" lossy=yes models="models/*.toml models/ww/*.toml"
 while [ $# -gt 0 ]; do
     case $1 in
     --repeat) repeat=$2; shift 2 ;;
     --time) limit=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --stores) stores=$2; shift 2 ;;
+    --lossy) lossy=$2; shift 2 ;;
     --models) models=$2; shift 2 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
 # shellcheck disable=SC2086
-exec python3 - "$pc" "$repeat" "$limit" "$threads" $models <<'EOF'
+exec python3 - "$pc" "$repeat" "$limit" "$threads" "$stores" "$lossy" $models <<'EOF'
 import json, os, resource, statistics, subprocess, sys, time
 
-pc, repeat, limit, threads, models = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].split(), sys.argv[5:]
-configs = [("exact", ["--threads", t]) for t in threads] + [
-    ("compact", ["--mode", "compact"]), ("bitstate", ["--mode", "bitstate", "--memory", "1G"])]
+pc, repeat, limit, threads, stores, lossy = (sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].split(),
+                                             sys.argv[5].split(), sys.argv[6] == "yes")
+models = sys.argv[7:]
+configs = [("exact", ["--threads", t, "--store", st]) for st in stores for t in threads]
+if lossy:
+    configs += [("compact", ["--mode", "compact"]), ("bitstate", ["--mode", "bitstate", "--memory", "1G"])]
 
 def one(model, args):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -46,8 +52,8 @@ def one(model, args):
     d = json.loads(p.stdout)
     return d, wall, after.ru_utime - before.ru_utime
 
-print("| model | mode | threads | verdict | states | seconds | user s | states/s | bytes/state | peak MiB |")
-print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
+print("| model | mode | store | threads | verdict | states | seconds | user s | states/s | bytes/state | peak MiB |")
+print("|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
 for model in models:
     name = os.path.splitext(os.path.relpath(model, "models"))[0]
     for mode, args in configs:
@@ -57,8 +63,8 @@ for model in models:
         secs = statistics.median(r[0]["statistics"]["seconds"] for r in runs)
         user = statistics.median(r[2] for r in runs)
         verdict = d["verdict"].replace(" (%s, not exhaustive)" % mode, "")
-        print("| %s | %s | %d | %s | %s | %.2f | %.2f | %s | %.1f | %.0f |" % (
-            name, mode, s["threads"], verdict, format(s["states"], ","), secs, user,
+        print("| %s | %s | %s | %d | %s | %s | %.2f | %.2f | %s | %.1f | %.0f |" % (
+            name, mode, s.get("store", "-"), s["threads"], verdict, format(s["states"], ","), secs, user,
             format(round(s["states"] / secs) if secs > 0 else 0, ","), s["bytes_per_state"],
             statistics.median(r[0]["statistics"]["peak_memory_bytes"] for r in runs) / 2**20))
         sys.stdout.flush()

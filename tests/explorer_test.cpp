@@ -665,17 +665,21 @@ Summary summarize(const M& model, Flags checker, Order order, Options options, L
     return s;
 }
 
-Options threads(unsigned n) { return Options{.threads = n}; }
+Options threads(unsigned n, StoreKind store = StoreKind::flat) { return Options{.threads = n, .store = store}; }
 
+// Every thread count, with either store, reports what the flat store reports on one thread.
 template <class M>
 void check_thread_invariance(const M& model, Flags checker)
 {
     for (Order order : {Order::shortest, Order::cheapest_shortest}) {
         const Summary one = summarize(model, checker, order, threads(1));
-        for (unsigned t : {2u, 3u, 4u, 8u}) {
+        for (const auto& [t, store] : {std::pair{2u, StoreKind::flat}, {3u, StoreKind::flat}, {4u, StoreKind::flat},
+                                       {8u, StoreKind::flat}, {1u, StoreKind::tree}, {2u, StoreKind::tree},
+                                       {3u, StoreKind::tree}, {8u, StoreKind::tree}}) {
             CAPTURE(t);
+            CAPTURE(int(store));
             CAPTURE(int(order));
-            const Summary many = summarize(model, checker, order, threads(t));
+            const Summary many = summarize(model, checker, order, threads(t, store));
             CHECK(many.verdict == one.verdict);
             CHECK(many.states == one.states);
             CHECK(many.transitions == one.transitions);
@@ -783,6 +787,8 @@ TEST_CASE("an allocator that refuses ends every kind of search as incomplete (ou
     const Lattice model{17};
     const Options modes[] = {threads(1),
                              threads(4),
+                             threads(1, StoreKind::tree),
+                             threads(4, StoreKind::tree),
                              Options{.mode = Mode::compact},
                              Options{.mode = Mode::bitstate, .bitstate_bytes = 1 << 20},
                              Options{.threads = 3, .mode = Mode::compact},
@@ -794,6 +800,7 @@ TEST_CASE("an allocator that refuses ends every kind of search as incomplete (ou
         int refused = 0;
         for (long n = 0; n < 12; ++n) {
             CAPTURE(int(o.mode));
+            CAPTURE(int(o.store));
             CAPTURE(o.threads);
             CAPTURE(n);
             Result r;
@@ -970,4 +977,178 @@ TEST_CASE("the state store's put() stores each state once when threads race to i
             wrong += seen[t][i] != seen[0][i] || std::memcmp(store.state(seen[t][i]), bytes(i).data(), 4) != 0 ||
                      (i > 0 && store.label(seen[t][i]) != Label(i));
     CHECK(wrong == 0u);
+}
+
+// ---------------------------------------------------------------------------
+// The tree store (tree_store.hpp): the same searches in about 15 bytes a state.
+
+namespace {
+
+// State i of `size` bytes: its first three bytes say i (so states differ),
+// the others repeat a few of its bits (so states share subtrees, as the
+// states of a model do).
+std::vector<uint8_t> tree_state(uint32_t i, size_t size)
+{
+    std::vector<uint8_t> b(size);
+    for (size_t k = 0; k < size; ++k)
+        b[k] = k < 3 ? uint8_t(i >> (8 * k)) : uint8_t((i >> (k % 11)) & 3);
+    return b;
+}
+
+// States i + 1, i + 7 and i itself of tree_state(), below n, labelled by their number.
+struct Neighbours {
+    uint32_t i, n;
+    size_t size;
+    template <class F>
+    void for_each_successor(const uint8_t*, F&& f) const
+    {
+        for (uint32_t k : {i + 1, i + 7, i})
+            if (k < n)
+                f(Label(k), tree_state(k, size).data());
+    }
+};
+
+}  // namespace
+
+TEST_CASE("the tree store gives back each state's bytes and index, through growth, widening and batches")
+{
+    for (size_t size : {1u, 2u, 5u, 8u, 13u, 69u, 91u}) {
+        CAPTURE(size);
+        const uint32_t n = size == 1 ? 256 : size == 2 ? 65536 : 70000;   // > 17 chunks of 4096, many growths
+        TreeStore store(size);
+        TreeStore::Cursor c(store);
+        uint32_t wrong = 0;
+        for (uint32_t i = 0; i < n; ++i) {
+            REQUIRE(store.prepare(1, 0));
+            wrong += store.insert(tree_state(i, size).data(), c) != std::pair<uint32_t, bool>{i, true};
+        }
+        CHECK(wrong == 0u);
+        CHECK(store.count() == n);
+        // Each state read back, found again from a fresh cursor, and its
+        // neighbours found as a batch of successors of the opened state.
+        std::vector<uint8_t> out(size);
+        SuccessorBatch batch(size);
+        for (uint32_t i = 0; i < n; ++i) {
+            store.read(i, out.data());
+            wrong += out != tree_state(i, size);
+            TreeStore::Cursor fresh(store);
+            wrong += store.insert(tree_state(i, size).data(), fresh) != std::pair<uint32_t, bool>{i, false};
+            wrong += !store.contains(tree_state(i, size).data(), c);
+            wrong += std::memcmp(store.open(i, c), tree_state(i, size).data(), size) != 0;
+            batch.collect(Neighbours{i, n, size}, nullptr, store);
+            REQUIRE(store.put_nodes(batch, c, std::atomic<bool>{false}) == TreeStore::Put::found);
+            for (size_t j = 0; j < batch.size(); ++j)
+                wrong += store.insert_root(j, c) != std::pair<uint32_t, bool>{uint32_t(batch.label(j)), false};
+        }
+        CHECK(wrong == 0u);
+        CHECK(store.count() == n);   // finding never inserts
+        if (size > 2)
+            CHECK_FALSE(store.contains(tree_state(n, size).data(), c));
+        CHECK(store.bytes_used() <= store.peak_bytes());
+    }
+}
+
+TEST_CASE("the tree store keeps a cost beside each state and its BFS levels")
+{
+    TreeStore store(6);
+    store.enable_costs();
+    CHECK(store.has_costs());
+    TreeStore::Cursor c(store);
+    store.start_level(0);
+    for (uint32_t i = 0; i < 10000; ++i) {
+        if (i == 1 || i == 100)
+            store.start_level(i);
+        REQUIRE(store.prepare(1, 0));
+        store.insert(tree_state(i, 6).data(), c);
+        store.set_cost(i, PathCost(i * 7));
+    }
+    store.reparent(42, 0, 0, 3);
+    uint32_t wrong = 0;
+    for (uint32_t i = 0; i < 10000; ++i)
+        wrong += store.cost(i) != (i == 42 ? 3 : PathCost(i * 7)) || store.depth_of(i) != (i == 0 ? 0 : i < 100 ? 1 : 2);
+    CHECK(wrong == 0u);
+    CHECK(store.level_start(1) == 1u);
+    CHECK(store.level_start(3) == 10000u);   // the level being built ends at the count
+}
+
+TEST_CASE("the tree store's put() stores each state once when threads race to insert the same states")
+{
+    constexpr uint32_t n = 30000;
+    for (size_t size : {4u, 69u}) {
+        CAPTURE(size);
+        TreeStore store(size);
+        REQUIRE(store.prepare(n, 0));   // room for all: put() never grows
+        store.sync_reserved();
+        std::atomic<bool> stop{false};
+        std::vector<std::thread> pool;
+        std::vector<std::vector<uint32_t>> seen(4, std::vector<uint32_t>(n, 0));
+        for (unsigned t = 0; t < 4; ++t)
+            pool.emplace_back([&, t] {
+                TreeStore::Cursor c(store);
+                for (uint32_t k = 0; k < n; ++k) {
+                    const uint32_t i = t % 2 ? n - 1 - k : k;   // two threads each way
+                    const auto [idx, put] =
+                        store.put(tree_state(i, size).data(), c, max_store_states, [](uint32_t) { return true; }, stop);
+                    CHECK((put == TreeStore::Put::found || put == TreeStore::Put::inserted));
+                    seen[t][i] = idx;
+                }
+            });
+        for (std::thread& th : pool)
+            th.join();
+        CHECK(store.count() == n);
+        uint32_t wrong = 0;
+        std::vector<uint8_t> out(size);
+        for (uint32_t i = 0; i < n; ++i) {
+            store.read(seen[0][i], out.data());
+            wrong += out != tree_state(i, size);
+            for (unsigned t = 1; t < 4; ++t)
+                wrong += seen[t][i] != seen[0][i];
+        }
+        CHECK(wrong == 0u);
+    }
+}
+
+TEST_CASE("the tree store says so in the statistics and keeps far fewer bytes than the flat store")
+{
+    // Lattice{20}: 160,000 states of 4 bytes, under both orders and thread counts.
+    const Lattice model{20};
+    for (Order order : {Order::shortest, Order::cheapest_shortest})
+        for (unsigned t : {1u, 2u}) {
+            CAPTURE(t);
+            Flags none;
+            Explorer<Lattice, Flags> flat(model, none, {}, false, order, threads(t));
+            Explorer<Lattice, Flags> tree(model, none, {}, false, order, threads(t, StoreKind::tree));
+            const Result rf = flat.run(), rt = tree.run();
+            CHECK(rt.stats.store == StoreKind::tree);
+            CHECK(rf.stats.store == StoreKind::flat);
+            CHECK(rt.stats.states == 160000u);
+            CHECK(rt.stats.tree_nodes == 160000u);   // 4 bytes: one word and the padding, the root only
+            CHECK(rt.stats.store_bytes * 2 < rf.stats.store_bytes);
+        }
+}
+
+TEST_CASE("memory limits stop the tree store's search as incomplete before it takes more")
+{
+    const Lattice model{20};
+    for (unsigned t : {1u, 2u}) {
+        CAPTURE(t);
+        Flags none;
+        Explorer<Lattice, Flags> a(model, none, Limits{.memory_bytes = 4096}, false, Order::cheapest_shortest,
+                                   threads(t, StoreKind::tree));
+        const Result ra = a.run();
+        CHECK(ra.verdict == Verdict::incomplete);
+        CHECK(ra.limit == "--memory 0 MiB");
+
+        // Room for some of the 160,000 states (about 15 bytes each), not all
+        // (the parallel search also keeps its per-state words of the levels in flight, 1 MiB a chunk).
+        const uint64_t limit = t == 1 ? 3 << 19 : 5 << 20;
+        Explorer<Lattice, Flags> b(model, none, Limits{.memory_bytes = limit}, false, Order::cheapest_shortest,
+                                   threads(t, StoreKind::tree));
+        const Result rb = b.run();
+        CHECK(rb.verdict == Verdict::incomplete);
+        CHECK(rb.limit == "--memory " + std::to_string(limit >> 20) + " MiB");
+        CHECK(rb.stats.states < 160000u);
+        CHECK(rb.stats.states > 1000u);
+        CHECK(rb.stats.store_bytes <= limit);
+    }
 }

@@ -35,7 +35,8 @@ explorer::Limits make_limits(const std::string& memory, unsigned long long max_s
     return limits;
 }
 
-explorer::Options make_options(unsigned threads, const std::string& mode, const explorer::Limits& limits)
+explorer::Options make_options(unsigned threads, const std::string& mode, const explorer::Limits& limits,
+                               const std::string& store)
 {
     explorer::Options o;
     o.threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
@@ -44,6 +45,7 @@ explorer::Options make_options(unsigned threads, const std::string& mode, const 
     o.mode = mode == "compact" ? explorer::Mode::compact
              : mode == "bitstate" ? explorer::Mode::bitstate
                                   : explorer::Mode::exact;
+    o.store = store == "flat" ? explorer::StoreKind::flat : explorer::StoreKind::tree;
     if (o.mode == explorer::Mode::bitstate && !limits.memory_is_default && limits.memory_bytes)
         o.bitstate_bytes = limits.memory_bytes / 2;
     return o;
@@ -62,7 +64,7 @@ int cmd_check(const CheckOptions& opt)
         trace::require_dot(opt.pictures.svg);
     const explorer::Limits limits = make_limits(opt.memory, opt.max_states, opt.seconds);
     const props::Catalog catalog = props::Catalog::with_files(opt.property_files);
-    const explorer::Options options = make_options(opt.threads, opt.mode, limits);
+    const explorer::Options options = make_options(opt.threads, opt.mode, limits, opt.store);
     const Scenario sc = load_scenario(opt.model);
     const FeatureSet fs = resolve_features(sc, split_feature_list(opt.features), SourceLoc{"--features", 0, 0});
     const kernel::Model model(sc, fs);

@@ -162,7 +162,7 @@ int cmd_ci(const CiOptions& opt)
 {
     const explorer::Limits limits = make_limits(opt.memory, opt.max_states, opt.seconds);
     const props::Catalog catalog = props::Catalog::with_files(opt.property_files);
-    const explorer::Options options = make_options(opt.threads, "exact", limits);
+    const explorer::Options options = make_options(opt.threads, "exact", limits, opt.store);
     const std::vector<std::string> files = model_files(opt.paths.empty() ? std::vector<std::string>{"models"} : opt.paths);
     std::vector<Line> lines;
     for (const std::string& file : files) {

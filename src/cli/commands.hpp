@@ -23,6 +23,7 @@ struct CheckOptions {
     unsigned long long max_states = 0;       // --max-states
     double seconds = 0;                      // --time
     std::string mode = "exact";              // --mode exact|compact|bitstate
+    std::string store = "tree";              // --store tree|flat (exact mode)
     std::string format = "text";             // --format text|json
     std::string trace_out;                   // --trace-out FILE (JSON)
     bool full = false;                       // --full: whole states in the trace, not only changes
@@ -51,6 +52,7 @@ struct CiOptions {
     double seconds = 0;
     unsigned threads = 0;                    // 0: every core
     bool no_por = false;                     // --no-por: expand every state fully
+    std::string store = "tree";              // --store tree|flat
     bool update_counterexamples = false;     // rewrite the committed counterexample files
     bool no_symmetry = false;                // --no-symmetry
 };

@@ -44,6 +44,10 @@ int main(int argc, char** argv)
                   "exact (default), compact (64-bit fingerprints) or bitstate (bit array); the lossy modes never "
                   "say 'holds' (exit 3)")
         ->check(CLI::IsMember({"exact", "compact", "bitstate"}));
+    c->add_option("--store", check.store,
+                  "exact mode's visited set: tree (default; compressed, about 15 bytes a state) or flat (whole "
+                  "states, parents and labels; faster counterexamples)")
+        ->check(CLI::IsMember({"tree", "flat"}));
     c->add_option("--format", check.format, "text or json")->check(CLI::IsMember({"text", "json"}));
     c->add_option("--trace-out", check.trace_out, "write the counterexample as JSON to FILE");
     c->add_flag("--full", check.full, "print the whole state after each step, not only what changed");
@@ -82,6 +86,8 @@ int main(int argc, char** argv)
     ci_cmd->add_flag("--no-symmetry", ci.no_symmetry, "no reduction over interchangeable tasks");
     ci_cmd->add_flag("--no-por", ci.no_por,
                      "no partial-order reduction (runs compared with a committed counterexample never use it)");
+    ci_cmd->add_option("--store", ci.store, "exact mode's visited set: tree (default) or flat")
+        ->check(CLI::IsMember({"tree", "flat"}));
     ci_cmd->add_flag("--update-counterexamples", ci.update_counterexamples,
                      "rewrite the counterexample files the expectations name (explicit, never automatic)");
 

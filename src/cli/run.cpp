@@ -120,10 +120,13 @@ std::string stats_text(const explorer::Stats& st)
     char buf[512];
     std::snprintf(buf, sizeof buf,
                   "states: %llu  transitions: %llu  depth: %u  terminal states: %llu\n"
-                  "time: %.3f s  states/s: %.0f  bytes/state: %.1f (state %zu bytes)  peak memory: %.1f MiB  "
+                  "time: %.3f s  states/s: %.0f  bytes/state: %.1f (%sstate %zu bytes)  peak memory: %.1f MiB  "
                   "threads: %u\n",
                   (unsigned long long)st.states, (unsigned long long)st.transitions, st.depth,
                   (unsigned long long)st.terminal_states, st.seconds, st.states_per_second(), st.bytes_per_state(),
+                  st.mode != explorer::Mode::exact          ? ""
+                  : st.store == explorer::StoreKind::tree ? "tree; "
+                                                          : "flat; ",
                   st.state_size, double(st.peak_rss_bytes) / (1 << 20), st.threads);
     std::string out = buf;
     if (st.mode == explorer::Mode::compact) {

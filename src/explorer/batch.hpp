@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "explorer/state_store.hpp"
@@ -19,10 +20,11 @@ public:
     explicit SuccessorBatch(size_t state_size) : size_(state_size) {}
 
     // Collects the successors of s (in the model's order), canonical when
-    // the model reduces by symmetry, hashes them and prefetches what the
-    // store will read for them.
-    template <class M>
-    void collect(const M& model, const uint8_t* s, const StateStore& store)
+    // the model reduces by symmetry; for the flat store, hashes them and
+    // prefetches what it will read for them (the tree store looks up only
+    // the nodes a step changed, from small tables).
+    template <class M, class Store>
+    void collect(const M& model, const uint8_t* s, const Store& store)
     {
         n_ = 0;
         const bool reduce = reduces(model);
@@ -42,12 +44,14 @@ public:
             labels_[n_] = label;
             ++n_;
         });
-        for (size_t i = 0; i < n_; ++i) {
-            hashes_[i] = XXH3_64bits(state(i), size_);
-            store.prefetch_slot(hashes_[i]);
+        if constexpr (std::is_same_v<Store, StateStore>) {
+            for (size_t i = 0; i < n_; ++i) {
+                hashes_[i] = XXH3_64bits(state(i), size_);
+                store.prefetch_slot(hashes_[i]);
+            }
+            for (size_t i = 0; i < n_; ++i)
+                store.prefetch_match(hashes_[i]);
         }
-        for (size_t i = 0; i < n_; ++i)
-            store.prefetch_match(hashes_[i]);
     }
     // Partial-order reduction: moves the ample set the reduction picks to
     // the front (each part keeps the model's order) and returns its size;

@@ -16,6 +16,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "explorer/batch.hpp"
@@ -27,6 +28,8 @@
 #include "explorer/parallel.hpp"
 #include "explorer/progress.hpp"
 #include "explorer/state_store.hpp"
+#include "explorer/tree_path.hpp"
+#include "explorer/tree_store.hpp"
 #include "explorer/types.hpp"
 
 namespace pxc::explorer {
@@ -59,7 +62,8 @@ public:
     }
 
     // The states from the initial one to `state` and the steps between them,
-    // in every mode (lossy modes replay the recorded steps). With symmetry
+    // in every mode (lossy modes replay the recorded steps; the tree store
+    // expands the levels above again, tree_path.hpp). With symmetry
     // reduction the stored path is of canonical states: the path returned is
     // a concrete run through the same classes (canonical.hpp).
     Path path(uint32_t state) const
@@ -69,6 +73,12 @@ public:
             p = lossy_->path(state);
         } else if (plossy_) {
             p = plossy_->path(state);
+        } else if (tree_) {
+            for (const auto& [i, label] : tree_path(model_, *tree_, state, cheapest_)) {
+                p.states.emplace_back(model_.state_size());
+                tree_->read(i, p.states.back().data());
+                p.labels.push_back(label);
+            }
         } else {
             for (uint32_t i : path_to(state)) {
                 p.states.emplace_back(store_->state(i), store_->state(i) + store_->state_size());
@@ -83,6 +93,11 @@ public:
     std::vector<uint32_t> path_to(uint32_t state) const
     {
         std::vector<uint32_t> path;
+        if (tree_) {
+            for (const auto& step : tree_path(model_, *tree_, state, cheapest_))
+                path.push_back(step.first);
+            return path;
+        }
         for (uint32_t s = state; s != no_parent; s = store_->parent(s))
             path.push_back(s);
         return {path.rbegin(), path.rend()};
@@ -91,15 +106,31 @@ public:
     {
         return lossy_    ? lossy_->depth_of(state)
                : plossy_ ? plossy_->depth_of(state)
+               : tree_   ? tree_->depth_of(state)
                          : static_cast<uint32_t>(path_to(state).size() - 1);
     }
     // The cost of the path to a state (exact mode, cheapest_shortest only; else 0).
     StepCost cost(uint32_t state) const
     {
+        if (tree_)
+            return tree_->has_costs() ? unpack_cost(tree_->cost(state)) : StepCost{};
         return store_ && store_->has_costs() ? unpack_cost(store_->cost(state)) : StepCost{};
     }
-    const uint8_t* state(uint32_t i) const { return store_->state(i); }
-    Label label(uint32_t i) const { return store_->label(i); }
+    // Exact mode: the bytes of a state. The tree store decodes them into one
+    // buffer, overwritten by the next call.
+    const uint8_t* state(uint32_t i) const
+    {
+        if (!tree_)
+            return store_->state(i);
+        scratch_.resize(model_.state_size());
+        tree_->read(i, scratch_.data());
+        return scratch_.data();
+    }
+    // Exact mode: the label of the step into a state on its path.
+    Label label(uint32_t i) const
+    {
+        return tree_ ? tree_path(model_, *tree_, i, cheapest_).back().second : store_->label(i);
+    }
     size_t state_size() const { return model_.state_size(); }
 
 private:
@@ -140,25 +171,47 @@ private:
 
     Result run_exact(std::chrono::steady_clock::time_point start)
     {
+        stats_.store = options_.store;
+        return options_.store == StoreKind::tree ? run_exact(tree_, start) : run_exact(store_, start);
+    }
+
+    template <class Store>
+    Result run_exact(std::unique_ptr<Store>& holder, std::chrono::steady_clock::time_point start)
+    {
         Result result;
         try {
-            store_ = std::make_unique<StateStore>(model_.state_size());
+            holder = std::make_unique<Store>(model_.state_size());
+            Store& store = *holder;
             if (cheapest_)
-                store_->enable_costs();
+                store.enable_costs();
             std::vector<uint8_t> init(model_.state_size());
             model_.initial_state(init.data());
             if (reduces(model_))
                 canonicalise(model_, init.data());
-            store_->insert(init.data(), no_parent, 0);
+            if constexpr (std::is_same_v<Store, TreeStore>) {
+                typename Store::Cursor cursor(store);
+                if (!store.prepare(1, limits_.memory_bytes)) {
+                    result.limit = store.over_limit() ? memory_limit_text() : "out of memory";
+                    return result;
+                }
+                store.insert(init.data(), cursor);
+                if (cheapest_)
+                    store.set_cost(0, 0);
+            } else {
+                store.insert(init.data(), no_parent, 0);
+            }
+            store.start_level(0);
+            store.start_level(1);
             if (auto v = checker_.check_state(init.data()))
                 result.finding = Finding{0, *v, false};
         } catch (const std::bad_alloc&) {
             result.limit = "out of memory";
             return result;
         }
+        Store& store = *holder;
         if (options_.threads > 1 && !result.finding) {
-            ParallelSearch<M, C> search(model_, checker_, *store_, limits_, progress_, cheapest_, options_.threads,
-                                        start, options_.reduction);
+            ParallelSearch<M, C, Store> search(model_, checker_, store, limits_, progress_, cheapest_,
+                                               options_.threads, start, options_.reduction);
             auto out = search.run();
             progress_.finish();
             result.finding = out.finding;
@@ -172,16 +225,35 @@ private:
             stats_.por = options_.reduction != nullptr;
             stats_.ample_states = out.ample_states;
             stats_.proviso_full = out.proviso_full;
+            tree_statistics(store);
             result.stats = stats_;
             return result;
         }
-        run_one_thread(result, start);
+        run_one_thread(store, result, start);
         return result;
     }
 
-    void run_one_thread(Result& result, std::chrono::steady_clock::time_point start)
+    template <class Store>
+    void tree_statistics(const Store& store)
     {
-        StateStore& store = *store_;
+        if constexpr (std::is_same_v<Store, TreeStore>)
+            stats_.tree_nodes = store.nodes();
+    }
+
+    // The search on one thread, with either store. With the tree store,
+    // room for a state's successors is made before they are inserted
+    // (prepare(): growth and chunks); states already stored need none.
+    template <class Store>
+    void run_one_thread(Store& store, Result& result, std::chrono::steady_clock::time_point start)
+    {
+        constexpr bool tree = std::is_same_v<Store, TreeStore>;
+        typename Store::Cursor cursor(store);
+        auto known = [&](const uint8_t* bytes) {
+            if constexpr (tree)
+                return store.contains(bytes, cursor);
+            else
+                return store.contains(bytes);
+        };
         uint32_t depth = 0;
         uint64_t level_end = 1;
         // cheapest_shortest: the violating states seen so far, and the end of
@@ -203,20 +275,32 @@ private:
                 if (head == level_end) {
                     ++depth;
                     level_end = store.count();
+                    store.start_level(level_end);
                 }
                 if ((head & 1023) == 0 && (result.limit = check_time(start)) != "")
                     break;
                 if ((head & 4095) == 0)
                     progress_.update(store.count(), store.count() - head, depth, store.bytes_used());
                 const uint32_t cur = static_cast<uint32_t>(head);
-                batch.collect(model_, store.state(cur), store);
+                const uint8_t* s = store.open(cur, cursor);
+                batch.collect(model_, s, store);
                 const bool any = batch.size() > 0;
                 // POR: the ample steps come first; the rest only when the
                 // cycle proviso refuses the ample set (comment below).
-                size_t ample = options_.reduction ? batch.reduce(*options_.reduction, store.state(cur)) : 0;
+                size_t ample = options_.reduction ? batch.reduce(*options_.reduction, s) : 0;
                 if (ample == batch.size())
                     ample = 0;   // no ample set: expand fully
                 bool refused = false;
+                bool room = true;
+                if constexpr (tree) {
+                    // With room, the batch's inner nodes first (their lookups overlap), then each root in order.
+                    room = store.prepare(batch.size(), limits_.memory_bytes);
+                    if (!room && !store.over_limit())
+                        throw std::bad_alloc();
+                    static const std::atomic<bool> never{false};
+                    if (room && any && store.put_nodes(batch, cursor, never) != TreeStore::Put::found)
+                        throw std::bad_alloc();
+                }
                 for (size_t j = 0; j < batch.size(); ++j) {
                     if (ample && j == ample && !refused) {
                         ++stats_.ample_states;
@@ -228,26 +312,35 @@ private:
                     if (!result.limit.empty() || (!cheapest_ && result.finding))
                         continue;
                     // A limit stops only a step to a new state: one back to a stored state costs nothing.
-                    if (store.count() >= max_count() && !store.contains(next)) {
+                    if (store.count() >= max_count() && !known(next)) {
                         result.limit = limits_.max_states && store.count() >= limits_.max_states
                                            ? "--max-states " + std::to_string(limits_.max_states)
                                            : "the store's 2^32 state indices";
                         continue;
                     }
-                    if (limits_.memory_bytes &&
-                        store.bytes_used() + store.bytes_next_growth() > limits_.memory_bytes &&
-                        !store.contains(next)) {
+                    bool over;
+                    if constexpr (tree)
+                        over = !room;
+                    else
+                        over = limits_.memory_bytes &&
+                               store.bytes_used() + store.bytes_next_growth() > limits_.memory_bytes;
+                    if (over && !known(next)) {
                         result.limit = memory_limit_text();
                         continue;
                     }
-                    auto [idx, inserted] = store.insert(next, batch.hash(j), cur, label);
+                    std::pair<uint32_t, bool> put;
+                    if constexpr (tree)
+                        put = room ? store.insert_root(j, cursor) : store.insert(next, cursor);   // the latter finds
+                    else
+                        put = store.insert(next, batch.hash(j), cur, label);
+                    const auto [idx, inserted] = put;
                     if (j < ample && !refused && !inserted && idx < level_end && idx != cur &&
                         options_.reduction->proviso()) {
                         refused = true;
                         ++stats_.proviso_full;
                     }
                     if (cheapest_ && (inserted || idx >= level_end))
-                        price(cur, idx, inserted, label, batch.concrete(j));
+                        price(store, cur, s, idx, inserted, label, batch.concrete(j));
                     if (inserted) {
                         if (auto v = checker_.check_state(next))
                             found(idx, *v, false, depth + 1);
@@ -256,7 +349,7 @@ private:
                 if (!any) {
                     ++stats_.terminal_states;
                     if (cheapest_ || !result.finding)
-                        if (auto v = checker_.check_deadlock(store.state(cur)))
+                        if (auto v = checker_.check_deadlock(s))
                             found(cur, *v, true, depth);
                 }
                 if (!result.limit.empty())
@@ -273,7 +366,8 @@ private:
         stats_.states = store.count();
         stats_.por = options_.reduction != nullptr;
         stats_.depth = result.finding ? depth_of(result.finding->state) : depth;
-        stats_.store_bytes = store.bytes_used();
+        stats_.store_bytes = store.peak_bytes();
+        tree_statistics(store);
         result.stats = stats_;
     }
 
@@ -299,11 +393,12 @@ private:
 
     // The cost of reaching `idx` from `parent`; a cheaper path to a state of
     // the level being built replaces the one recorded.
-    void price(uint32_t parent, uint32_t idx, bool inserted, Label label, const uint8_t* next)
+    template <class Store>
+    void price(Store& store, uint32_t parent, const uint8_t* parent_bytes, uint32_t idx, bool inserted, Label label,
+               const uint8_t* next)
     {
         if constexpr (CostedModel<M>) {
-            StateStore& store = *store_;
-            const PathCost c = add_cost(store.cost(parent), model_.step_cost(label, store.state(parent), next));
+            const PathCost c = add_cost(store.cost(parent), model_.step_cost(label, parent_bytes, next));
             if (inserted)
                 store.set_cost(idx, c);
             else if (c < store.cost(idx))
@@ -314,10 +409,11 @@ private:
     // Shortest first, then cheapest, then first found.
     Finding cheapest(const std::vector<Candidate>& cs) const
     {
+        auto cost_of = [&](uint32_t i) { return tree_ ? tree_->cost(i) : store_->cost(i); };
         const Candidate* best = &cs.front();
         for (const Candidate& c : cs)
             if (c.depth < best->depth ||
-                (c.depth == best->depth && store_->cost(c.finding.state) < store_->cost(best->finding.state)))
+                (c.depth == best->depth && cost_of(c.finding.state) < cost_of(best->finding.state)))
                 best = &c;
         return best->finding;
     }
@@ -334,7 +430,9 @@ private:
     C& checker_;
     Limits limits_;
     Options options_;
-    std::unique_ptr<StateStore> store_;                // exact mode
+    std::unique_ptr<StateStore> store_;                // exact mode, flat store
+    std::unique_ptr<TreeStore> tree_;                  // exact mode, tree store
+    mutable std::vector<uint8_t> scratch_;             // state(i) of the tree store
     std::unique_ptr<LossySearch<M, C>> lossy_;         // compact, bitstate on one thread
     std::unique_ptr<ParallelLossySearch<M, C>> plossy_;   // on several
     Progress progress_;

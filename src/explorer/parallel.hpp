@@ -25,6 +25,11 @@
 // doubled when over half full (its rehash shared by all threads), and a
 // complete level is ranked (also shared). Limits stop every thread at its
 // next parent.
+//
+// The tree store (Store = TreeStore) keeps no parents: a path is rebuilt by
+// expanding the level above again in the one-thread order, so a ranked level
+// is moved into that order (Phase::reorder), and a state's rank is then its
+// place in the level.
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -38,11 +43,14 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "explorer/alloc.hpp"
 #include "explorer/batch.hpp"
 #include "explorer/progress.hpp"
+#include "explorer/tree_store.hpp"
 #include "explorer/types.hpp"
 
 namespace pxc::explorer {
@@ -103,8 +111,10 @@ private:
     std::atomic<uint64_t> allocated_{0};
 };
 
-template <Model M, Checker C>
+template <Model M, Checker C, class Store = StateStore>
 class ParallelSearch {
+    static constexpr bool tree = std::is_same_v<Store, TreeStore>;
+
 public:
     struct Outcome {
         std::optional<Finding> finding;
@@ -117,7 +127,7 @@ public:
     };
 
     // The initial state is stored (index 0), checked, and does not violate.
-    ParallelSearch(const M& model, C& checker, StateStore& store, const Limits& limits, Progress& progress,
+    ParallelSearch(const M& model, C& checker, Store& store, const Limits& limits, Progress& progress,
                    bool cheapest, unsigned threads, std::chrono::steady_clock::time_point start,
                    const Reduction* reduction = nullptr)
         : model_(model), checker_(checker), store_(store), limits_(limits), progress_(progress), cheapest_(cheapest),
@@ -125,12 +135,21 @@ public:
     {
         locals_.reserve(nthreads_);
         for (unsigned t = 0; t < nthreads_; ++t)
-            locals_.emplace_back(model.state_size());
+            locals_.emplace_back(store);
         max_count_ = limits.max_states ? std::min(limits.max_states, max_store_states) : max_store_states;
     }
 
     Outcome run()
     {
+        // The threads pause to grow the store only once it is nearly due: let it start with room.
+        if (store_.wants_growth(ahead / 4)) {
+            if (!store_.begin_growth(limits_.memory_bytes ? store_budget() : 0, ahead / 4)) {
+                out_.limit = store_.over_limit() ? memory_limit_text() : "out of memory";
+                return out_;
+            }
+            store_.growth_part(0, 1);
+            store_.end_growth();
+        }
         store_.sync_reserved();
         if (!words_.reserve(0, 0)) {
             out_.limit = "out of memory";
@@ -155,7 +174,7 @@ public:
         for (std::thread& th : pool)
             th.join();
         out_.states = store_.count() - store_.lost();
-        out_.peak_bytes = std::max(peak_bytes_, store_.bytes_used());
+        out_.peak_bytes = std::max(peak_bytes_, store_.peak_bytes());
         if (out_.cut_states)
             out_.states = *out_.cut_states;
         return Outcome{out_.finding, out_.limit, out_.transitions, out_.terminals, out_.depth, out_.states,
@@ -168,7 +187,8 @@ private:
 
     // expand: the threads expand the level. rehash: they share the table's
     // doubling. mark, rank: they rank the new level (see rank_level()).
-    enum class Phase { expand, rehash, mark, rank, done };
+    // reorder: the tree store puts the ranked level in rank order.
+    enum class Phase { expand, rehash, mark, rank, reorder, done };
 
     struct Candidate {
         uint32_t state;
@@ -176,8 +196,9 @@ private:
         Violation violation;
     };
     struct alignas(64) Local {
-        explicit Local(size_t state_size = 0) : batch(state_size) {}
+        explicit Local(const Store& store) : batch(store.state_size()), cursor(store) {}
         SuccessorBatch batch;
+        typename Store::Cursor cursor;   // the tree of the parent being expanded
         uint64_t cur = 0, end = 0;   // parents taken, not yet expanded
         uint64_t transitions = 0, terminals = 0, ample_states = 0, proviso_full = 0;
         std::vector<Candidate> candidates;
@@ -208,7 +229,9 @@ private:
                 if (phase == Phase::expand)
                     expand_round(locals_[t], t == 0);
                 else if (phase == Phase::rehash)
-                    store_.rehash_part(fresh_, t, nthreads_);
+                    store_.growth_part(t, nthreads_);
+                else if (phase == Phase::reorder)
+                    reorder_part(t);
                 else
                     rank_part(phase, t);
             } catch (const std::bad_alloc&) {
@@ -279,7 +302,7 @@ private:
 
     void expand(Local& L, uint32_t p)
     {
-        const uint8_t* s = store_.state(p);
+        const uint8_t* s = store_.open(p, L.cursor);
         std::atomic<uint64_t>& pw = words_.at(p, 0);
         const uint32_t rank = uint32_t(pw.load(std::memory_order_relaxed));
         PathCost pcost = 0;
@@ -297,6 +320,15 @@ private:
         if (ample == steps)
             ample = 0;   // no ample set: expand fully
         bool refused = false;
+        if constexpr (tree) {
+            // The inner nodes of all the steps first (their lookups overlap), then each root
+            // (after the reduction has put the steps in their order).
+            const auto put = steps ? store_.put_nodes(L.batch, L.cursor, stop_) : Store::Put::found;
+            if (put == Store::Put::table_full)
+                stop_with("the hash table filled up between two growths (a state with very many successors)");
+            else if (put == Store::Put::refused && !stop_.load(std::memory_order_relaxed))
+                stop_with("out of memory");
+        }
         for (uint32_t step = 0; step < steps; ++step) {
             if (ample && step == ample && !refused) {
                 steps = ample;
@@ -331,20 +363,25 @@ private:
                 words_.at(idx, 0).store(key(price(), rank, step), std::memory_order_relaxed);
                 return true;
             };
-            const auto [idx, put] = store_.put(next, L.batch.hash(step), max_count_, p, label, fill, stop_);
-            if (put == StateStore::Put::inserted) {
-                if (store_.table_wants_growth(store_.count() + ahead / 4))
+            std::pair<uint32_t, typename Store::Put> stored;
+            if constexpr (tree)
+                stored = store_.put_root(step, L.cursor, max_count_, fill, stop_);
+            else
+                stored = store_.put(next, L.batch.hash(step), max_count_, p, label, fill, stop_);
+            const auto [idx, put] = stored;
+            if (put == Store::Put::inserted) {
+                if (store_.wants_growth(ahead / 4))
                     pause_.store(true, std::memory_order_relaxed);
                 if (auto v = checker_.check_state(next))
                     L.candidates.push_back({idx, false, std::move(*v)});
-            } else if (put == StateStore::Put::found) {
+            } else if (put == Store::Put::found) {
                 if (step < ample && !refused && idx < next_begin && idx != p && reduction_->proviso()) {
                     refused = true;
                     ++L.proviso_full;
                 }
                 if (idx >= next_begin)
                     improve(idx, p, label, price(), rank, step);
-            } else if (put == StateStore::Put::table_full) {
+            } else if (put == Store::Put::table_full) {
                 stop_with("the hash table filled up between two growths (a state with very many successors)");
             } else if (!stop_.load(std::memory_order_relaxed)) {
                 stop_with(store_.lost() ? memory_limit_text()
@@ -403,12 +440,19 @@ private:
     void between_rounds() noexcept
     {
         try {
-            peak_bytes_ = std::max(peak_bytes_, store_.bytes_used() + words_.bytes());
+            peak_bytes_ = std::max(peak_bytes_, store_.peak_bytes() + words_.bytes());
             if (phase_ == Phase::rehash) {
-                store_.end_growth(fresh_);
-                fresh_ = nullptr;
+                store_.end_growth();
                 pause_.store(false, std::memory_order_relaxed);
                 phase_ = Phase::expand;
+                return;
+            }
+            if (phase_ == Phase::reorder) {
+                if (reorder_step_++ == 0)
+                    return;
+                if constexpr (tree)
+                    store_.end_reorder();
+                next_level();
                 return;
             }
             if (phase_ == Phase::mark) {
@@ -424,7 +468,7 @@ private:
             if (phase_ == Phase::rank) {
                 std::vector<std::atomic<uint64_t>>().swap(marks_);
                 std::vector<uint32_t>().swap(starts_);
-                next_level();
+                ranked();
                 return;
             }
             if (stop_.load(std::memory_order_relaxed)) {
@@ -433,13 +477,13 @@ private:
             }
             if (pause_.load(std::memory_order_relaxed)) {
                 const uint64_t limit = limits_.memory_bytes ? store_budget() : 0;
-                if (!store_.begin_growth(limit, fresh_)) {
+                if (!store_.begin_growth(limit, ahead / 4)) {
                     stop_with(store_.over_limit() ? memory_limit_text() : "out of memory");
                     finish(false);
                     return;
                 }
-                peak_bytes_ = std::max(peak_bytes_, store_.bytes_used() + words_.bytes() +
-                                                        store_.table_size() * 2 * sizeof(uint64_t));
+                peak_bytes_ =
+                    std::max(peak_bytes_, store_.peak_bytes() + words_.bytes() + store_.growth_extra_bytes());
                 phase_ = Phase::rehash;
                 return;
             }
@@ -523,7 +567,45 @@ private:
         std::sort(order.begin(), order.end());
         for (size_t r = 0; r < order.size(); ++r)
             words_.at(order[r].second, 0).store(r, std::memory_order_relaxed);
+        std::vector<std::pair<uint64_t, uint32_t>>().swap(order);
+        ranked();
+    }
+
+    // The new level is ranked (word 0 of each of its states). The tree store
+    // then moves it into rank order: step 0 reads where everything is, step
+    // 1 writes it to its place; a state's rank becomes its place in the level.
+    void ranked()
+    {
+        if constexpr (tree) {
+            const uint64_t nb = level_end_, ne = store_.count();
+            const uint64_t limit = limits_.memory_bytes ? store_budget() : 0;
+            if (!store_.begin_reorder(nb, ne, limit)) {
+                stop_with(store_.over_limit() ? memory_limit_text() : "out of memory");
+                store_.end_reorder();
+                phase_ = Phase::done;
+                return;
+            }
+            peak_bytes_ = std::max(peak_bytes_, store_.peak_bytes() + words_.bytes());
+            reorder_step_ = 0;
+            phase_ = Phase::reorder;
+            return;
+        }
         next_level();
+    }
+    void reorder_part(unsigned t)
+    {
+        if constexpr (tree) {
+            const uint64_t nb = level_end_;
+            store_.reorder_part(
+                reorder_step_,
+                [&](uint32_t i) { return uint32_t(nb + words_.at(i, 0).load(std::memory_order_relaxed)); }, t,
+                nthreads_);
+            if (reorder_step_ == 1) {
+                const uint64_t n = store_.count() - nb;
+                for (uint64_t k = n * t / nthreads_; k < n * (t + 1) / nthreads_; ++k)
+                    words_.at(uint32_t(nb + k), 0).store(k, std::memory_order_relaxed);
+            }
+        }
     }
 
     // This thread's share of the new level in Phase::mark or Phase::rank.
@@ -549,6 +631,7 @@ private:
     {
         const uint64_t nb = level_end_, ne = store_.count();
         words_.release_below(nb);
+        store_.start_level(ne);
         level_begin_ = nb;
         level_end_ = ne;
         next_.store(nb, std::memory_order_relaxed);
@@ -643,7 +726,7 @@ private:
 
     const M& model_;
     C& checker_;
-    StateStore& store_;
+    Store& store_;
     Limits limits_;
     Progress& progress_;
     bool cheapest_;
@@ -661,7 +744,7 @@ private:
     uint64_t level_begin_ = 0, level_end_ = 0;
     uint32_t depth_ = 0;
     Phase phase_ = Phase::expand;
-    std::atomic<uint64_t>* fresh_ = nullptr;
+    unsigned reorder_step_ = 0;
     std::vector<std::atomic<uint64_t>> marks_;   // per parent: the steps that are some child's order key
     std::vector<uint32_t> starts_;               // per parent: the rank of its first child
     uint64_t peak_bytes_ = 0;

@@ -82,6 +82,24 @@ public:
 
     size_t state_size() const { return size_; }
     uint64_t count() const { return count_.load(std::memory_order_acquire); }
+
+    // What the searches ask of either store (tree_store.hpp keeps no bytes
+    // to point at: its open() decodes into the cursor).
+    struct Cursor {
+        explicit Cursor(const StateStore&) {}
+    };
+    const uint8_t* open(uint32_t i, Cursor&) const { return state(i); }
+    void start_level(uint64_t) {}   // levels are found by following parents
+    uint64_t peak_bytes() const { return bytes_used(); }
+    bool wants_growth(uint64_t extra) const { return table_wants_growth(count() + extra); }
+    bool begin_growth(uint64_t memory_limit, uint64_t) { return begin_growth(memory_limit, fresh_); }
+    void growth_part(unsigned part, unsigned parts) { rehash_part(fresh_, part, parts); }
+    void end_growth()
+    {
+        end_growth(fresh_);
+        fresh_ = nullptr;
+    }
+    uint64_t growth_extra_bytes() const { return table_size_ * 2 * sizeof(uint64_t); }   // the new table
     const uint8_t* state(uint32_t i) const { return chunk(i) + size_t(i & chunk_mask) * stride_; }
     uint32_t parent(uint32_t i) const { return parents(i)[i & chunk_mask]; }
     Label label(uint32_t i) const { return labels(i)[i & chunk_mask]; }
@@ -401,6 +419,7 @@ private:
     alignas(64) std::atomic<uint64_t> lost_{0};
     std::atomic<bool> over_limit_{false};
     std::atomic<uint64_t>* table_ = nullptr;
+    std::atomic<uint64_t>* fresh_ = nullptr;   // the table growing (begin_growth() .. end_growth())
     size_t table_size_ = 0;
     unsigned bits_ = 16;   // table_size_ == 2^bits_
 };

@@ -116,9 +116,15 @@ public:
     virtual bool proviso() const { return true; }
 };
 
+// Exact mode's visited set. flat: every state's bytes, its parent and label
+// (state_store.hpp). tree: tree compression, about 13 to 16 bytes a state,
+// no parents (tree_store.hpp); the same results.
+enum class StoreKind { flat, tree };
+
 struct Options {
     unsigned threads = 1;          // > 1: the level-synchronous parallel search (every mode)
     Mode mode = Mode::exact;
+    StoreKind store = StoreKind::flat;   // exact mode
     uint64_t bitstate_bytes = 0;   // bitstate: the bit array (0: half the memory limit, at most 512 MiB)
     unsigned hash_functions = 3;   // bitstate: bits per state
     const Reduction* reduction = nullptr;   // null: every state is expanded fully
@@ -130,11 +136,13 @@ struct Stats {
     uint32_t depth = 0;           // BFS levels completed or reached
     uint64_t terminal_states = 0; // states with no enabled step
     double seconds = 0;
-    uint64_t store_bytes = 0;     // visited set, parents, labels (lossy: and the peak of the level queues)
+    uint64_t store_bytes = 0;     // visited set, parents, labels (lossy: and the peak of the level queues; at their largest)
     uint64_t peak_rss_bytes = 0;
     size_t state_size = 0;
     unsigned threads = 1;         // threads that searched
     Mode mode = Mode::exact;
+    StoreKind store = StoreKind::flat;   // exact mode's
+    uint64_t tree_nodes = 0;      // tree store: inner nodes, roots included
     // Lossy modes: an upper bound on the probability that some state was
     // missed (taken for one seen before). compact: n^2 / 2^65 (birthday
     // bound over n 64-bit fingerprints). bitstate: the sum over the n

@@ -7,6 +7,7 @@
 // the canonical one, whose bytes are the smallest among its renamings.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,11 @@ private:
 class SymmetricModel {
 public:
     SymmetricModel(const Model& model, const Symmetry* sym) : model_(model), sym_(sym) {}
+    // A copy expands on its own copy of the model, so that what it counts
+    // (the model's events) is not added to the search's counts (tree_path.hpp
+    // expands levels again on a copy).
+    SymmetricModel(const SymmetricModel& o) : own_(std::make_shared<Model>(o.model_)), model_(*own_), sym_(o.sym_) {}
+    SymmetricModel& operator=(const SymmetricModel&) = delete;
 
     size_t state_size() const { return model_.state_size(); }
     void initial_state(uint8_t* out) const { model_.initial_state(out); }
@@ -68,6 +74,7 @@ public:
     const Model& model() const { return model_; }
 
 private:
+    std::shared_ptr<const Model> own_;   // copies only
     const Model& model_;
     const Symmetry* sym_;
 };

@@ -19,6 +19,8 @@ nlohmann::json stats_json(const explorer::Stats& st)
                  : st.mode == explorer::Mode::compact ? "compact"
                                                       : "bitstate"},
     };
+    if (st.mode == explorer::Mode::exact)
+        j["store"] = st.store == explorer::StoreKind::tree ? "tree" : "flat";
     if (st.mode != explorer::Mode::exact)
         j["omission_bound"] = st.omission_bound;
     if (st.mode == explorer::Mode::bitstate) {
