@@ -43,50 +43,6 @@ namespace pxc::explorer {
 // A state's order key in its level: the rank of its parent, then the step.
 inline uint64_t order_key(uint32_t rank, uint32_t step) { return uint64_t(rank) << 16 | step; }
 
-// Full states of one level, written by one thread: cost + bytes, in blocks.
-class StateBuffer {
-public:
-    explicit StateBuffer(size_t state_size) : size_(state_size), rec_((2 + state_size + 7) / 8 * 8) {}
-    uint64_t count() const { return count_; }
-    uint64_t bytes() const { return blocks_.size() * block_bytes(); }
-    uint64_t block_bytes() const { return per_block * rec_; }
-    bool needs_block() const { return count_ / per_block >= blocks_.size(); }
-    const uint8_t* state(uint64_t i) const { return rec(i) + 2; }
-    PathCost cost(uint64_t i) const
-    {
-        PathCost c;
-        std::memcpy(&c, rec(i), sizeof c);
-        return c;
-    }
-    void set_cost(uint64_t i, PathCost c) { std::memcpy(rec(i), &c, sizeof c); }
-    uint64_t push(PathCost c, const uint8_t* bytes)   // throws std::bad_alloc
-    {
-        if (needs_block()) {
-            blocks_.reserve(blocks_.size() + 1);
-            auto* p = static_cast<uint8_t*>(big_alloc(block_bytes(), false));
-            if (!p)
-                throw std::bad_alloc();
-            blocks_.emplace_back(p);
-        }
-        uint8_t* r = rec(count_);
-        std::memset(r, 0, rec_);
-        std::memcpy(r, &c, sizeof c);
-        std::memcpy(r + 2, bytes, size_);
-        return count_++;
-    }
-    void clear() { count_ = 0; }   // keeps its blocks
-
-private:
-    static constexpr uint64_t per_block = 4096;
-    uint8_t* rec(uint64_t i) const { return blocks_[i / per_block].get() + (i % per_block) * rec_; }
-    struct Free {
-        void operator()(void* p) const { std::free(p); }
-    };
-    size_t size_, rec_;
-    std::vector<std::unique_ptr<uint8_t, Free>> blocks_;
-    uint64_t count_ = 0;
-};
-
 // The states found in the level being built, by fingerprint: 256 shards,
 // each an open-addressing table under its own spinlock.
 class LevelTable {
@@ -325,7 +281,7 @@ private:
         model_.initial_state(init.data());
         if (reduces(model_))
             canonicalise(model_, init.data());
-        const uint64_t loc0 = cur_bufs_[0].push(0, init.data());
+        const uint64_t loc0 = cur_bufs_[0].push(0, 0, init.data());
         record_seen(XXH3_64bits(init.data(), size_), XXH3_128bits(init.data(), size_));
         trail_.push(no_parent, 0);
         slots_.push_back({0, loc0});
@@ -386,7 +342,7 @@ private:
     void expand_part(unsigned t)
     {
         Local& L = *locals_[t];
-        StateBuffer& buf = next_bufs_[t];
+        LevelQueue& buf = next_bufs_[t];
         uint64_t since = 0;
         for (;;) {
             const uint64_t b = next_.fetch_add(grab, std::memory_order_relaxed);
@@ -412,7 +368,7 @@ private:
         }
     }
 
-    void expand(Local& L, StateBuffer& buf, unsigned t, uint32_t pos)
+    void expand(Local& L, LevelQueue& buf, unsigned t, uint32_t pos)
     {
         const Slot& slot = slots_[pos];
         const uint8_t* s = cur_state(slot.loc);
@@ -485,9 +441,8 @@ private:
             // The level table keys by a fingerprint never 0 (bitstate: the low half of the 128-bit hash).
             const uint64_t fp = L.h64[step] ? L.h64[step] : 1;
             table_.offer(fp, order_key(pos, step), c, cheapest_, [&] {
-                if (buf.needs_block())
-                    memory_.fetch_add(buf.block_bytes(), std::memory_order_relaxed);
-                return uint64_t(t) << 40 | buf.push(c, next);
+                memory_.fetch_add(buf.bytes_next_growth(), std::memory_order_relaxed);
+                return uint64_t(t) << 40 | buf.push(0, c, next);
             });
         }
         if (n == 0) {
@@ -560,7 +515,7 @@ private:
         // The new level becomes the one to expand; the old level's buffers serve the one after.
         slots_.swap(next);
         cur_bufs_.swap(next_bufs_);
-        for (StateBuffer& b : next_bufs_)
+        for (LevelQueue& b : next_bufs_)
             b.clear();
         memory_.store(bytes_used(), std::memory_order_relaxed);
         return false;
@@ -646,7 +601,7 @@ private:
     Trail trail_;
     std::vector<Slot> slots_;          // the level being expanded, in one-thread order
     std::vector<uint16_t> steps_;      // its states' numbers of steps (for the statistics' cut)
-    std::vector<StateBuffer> cur_bufs_, next_bufs_;   // per thread
+    std::vector<LevelQueue> cur_bufs_, next_bufs_;   // per thread (their index fields unused)
     LevelTable table_;
     std::vector<std::unique_ptr<Local>> locals_;
     std::atomic<uint64_t> next_{0};
