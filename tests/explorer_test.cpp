@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -882,6 +883,62 @@ TEST_CASE("a violation found in a lossy mode is the exact mode's counterexample,
                 CHECK(summarize(Lattice{8}, f, order, o) == exact);
             }
         }
+}
+
+TEST_CASE("the lossy modes keep the trail of expanded levels on disk and rebuild the exact counterexample from it")
+{
+    // 160,000 states: the trail's first chunks (65,536 entries each) are spilled
+    // long before the violation, near the bottom of the lattice.
+    const Flags f{[](const uint8_t* s) { return s[0] + s[1] + s[2] + s[3] == 70 && s[1] == s[2]; }};
+    const Summary exact = summarize(Lattice{20}, f, Order::cheapest_shortest, threads(1));
+    REQUIRE(exact.verdict == Verdict::violated);
+    for (const Options& o : lossy_options) {
+        CAPTURE(int(o.mode));
+        CAPTURE(o.threads);
+        CHECK(summarize(Lattice{20}, f, Order::cheapest_shortest, o) == exact);
+        const Lattice model{20};
+        Flags none;
+        Explorer ex(model, none, {}, false, Order::shortest, o);
+        const Result r = ex.run();
+        CHECK(r.stats.states == 160000u);
+        CHECK(r.stats.disk_bytes >= 65536u * 6);
+        CHECK(r.stats.disk_bytes % (65536u * 6) == 0);
+    }
+}
+
+TEST_CASE("a trail spilled to its file reads back every entry; without a writable directory it stays in memory")
+{
+    for (const char* dir : {"", "/nonexistent-proxycheck-dir"}) {
+        CAPTURE(dir);
+        const char* old = std::getenv("TMPDIR");
+        const std::string saved = old ? old : "";
+        if (*dir)
+            setenv("TMPDIR", dir, 1);
+        Trail t;
+        for (uint32_t i = 0; i < 200000; ++i)
+            t.push(i * 7, uint16_t(i % 65521));
+        const uint64_t before = t.bytes();
+        const bool spilled = t.spill_below(150000);
+        CHECK(spilled == (*dir == 0));
+        if (spilled) {
+            CHECK(t.disk_bytes() == 2u * 65536 * 6);
+            CHECK(t.bytes() == before - t.disk_bytes());
+        } else {
+            CHECK(t.disk_bytes() == 0u);
+            CHECK(t.bytes() == before);
+        }
+        t.set(199999, 5, 6);   // the level being built is still writable
+        for (uint32_t i = 0; i < 199999; ++i) {
+            REQUIRE(t.parent(i) == i * 7);
+            REQUIRE(t.step(i) == uint16_t(i % 65521));
+        }
+        CHECK(t.parent(199999) == 5u);
+        CHECK(t.step(199999) == 6u);
+        if (old)
+            setenv("TMPDIR", saved.c_str(), 1);
+        else
+            unsetenv("TMPDIR");
+    }
 }
 
 TEST_CASE("bitstate with a tiny bit array misses states, says how likely that was, and still never says holds")

@@ -115,6 +115,17 @@ nlohmann::json por_json(const explorer::Stats& st, const std::string& por_off)
     return j;
 }
 
+// Lossy modes: where the trail of the levels already expanded went.
+std::string trail_text(const explorer::Stats& st)
+{
+    if (!st.disk_bytes)
+        return "";
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "trail: %.1f MiB of parent links in a temporary file (not in bytes/state)\n",
+                  double(st.disk_bytes) / (1 << 20));
+    return buf;
+}
+
 std::string stats_text(const explorer::Stats& st)
 {
     char buf[512];
@@ -135,6 +146,7 @@ std::string stats_text(const explorer::Stats& st)
                       "(birthday bound n^2/2^65)\n",
                       st.omission_bound);
         out += buf;
+        out += trail_text(st);
     } else if (st.mode == explorer::Mode::bitstate) {
         std::snprintf(buf, sizeof buf,
                       "bitstate: %llu bits (%.0f MiB), %u per state, %.3g %% set; probability that a state was "
@@ -142,6 +154,7 @@ std::string stats_text(const explorer::Stats& st)
                       (unsigned long long)st.bitstate_bits, double(st.bitstate_bits) / 8 / (1 << 20),
                       st.hash_functions, st.bits_set * 100, st.omission_bound);
         out += buf;
+        out += trail_text(st);
     }
     return out;
 }

@@ -3,8 +3,8 @@
 // state's bytes once its level is expanded: the BFS queue holds the full
 // states of the level being expanded and of the next one, and every state
 // keeps its parent's index and its step number among the parent's
-// successors (6 bytes), so a counterexample is rebuilt by replaying the steps
-// from the initial state. A violation found is therefore real; "no
+// successors (6 bytes, the trail: on disk once its level is expanded), so a
+// counterexample is rebuilt by replaying the steps from the initial state. A violation found is therefore real; "no
 // violation" is not a proof: two states may share a fingerprint (or a state
 // may find all its bits set by others), and the second is never explored.
 //
@@ -14,6 +14,8 @@
 // cheaper path is re-parented through an exact index of the next level's
 // queue (by bytes), as in exact mode.
 #pragma once
+#include <fcntl.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -26,6 +28,7 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -178,14 +181,30 @@ private:
     uint64_t set_ = 0;
 };
 
-// Parent index and step number of every state, in chunks of 65536.
+// Parent index and step number of every state, in chunks of 65536. Only
+// the entries of the level being built are ever written again (re-parenting
+// by cost), so spill_below() moves the whole chunks of the levels already
+// expanded to an unlinked temporary file ($TMPDIR, else /tmp): in memory the
+// lossy modes keep their visited set and two levels of states, and 6 bytes
+// a state go to the disk, read back only to rebuild a counterexample. When
+// no file can be written the chunks stay in memory.
 class Trail {
 public:
+    Trail() = default;
+    ~Trail()
+    {
+        if (fd_ >= 0)
+            ::close(fd_);
+    }
+    Trail(const Trail&) = delete;
+    Trail& operator=(const Trail&) = delete;
+
     uint64_t count() const { return count_; }
-    uint64_t bytes() const { return chunks_.size() * chunk_bytes; }
+    uint64_t bytes() const { return (chunks_.size() - spilled_) * chunk_bytes; }   // in memory
+    uint64_t disk_bytes() const { return spilled_ * chunk_bytes; }
     uint64_t bytes_next_growth() const { return (count_ & mask) == 0 ? chunk_bytes : 0; }
-    uint32_t parent(uint32_t i) const { return at(i).parent; }
-    uint16_t step(uint32_t i) const { return at(i).step; }
+    uint32_t parent(uint32_t i) const { return read(i).parent; }
+    uint16_t step(uint32_t i) const { return read(i).step; }
     void set(uint32_t i, uint32_t parent, uint16_t step) { at(i) = {parent, step}; }
     uint32_t push(uint32_t parent, uint16_t step)   // throws std::bad_alloc
     {
@@ -199,6 +218,27 @@ public:
         at(uint32_t(count_)) = {parent, step};
         return uint32_t(count_++);
     }
+    // Writes the whole chunks below entry `index` to the file and frees
+    // them (the caller will not set() them again). False when the file
+    // cannot be opened or written: those chunks stay in memory.
+    bool spill_below(uint64_t index)
+    {
+        const size_t upto = size_t(index >> 16);
+        while (spilled_ < upto && spilled_ < chunks_.size()) {
+            if (fd_ < 0 && !open_file())
+                return false;
+            const char* p = reinterpret_cast<const char*>(chunks_[spilled_].get());
+            for (uint64_t done = 0; done < chunk_bytes;) {
+                const ssize_t w = ::pwrite(fd_, p + done, chunk_bytes - done, off_t(spilled_ * chunk_bytes + done));
+                if (w <= 0)
+                    return false;
+                done += uint64_t(w);
+            }
+            chunks_[spilled_].reset();
+            ++spilled_;
+        }
+        return true;
+    }
 
 private:
 #pragma pack(push, 2)
@@ -211,12 +251,39 @@ private:
     static constexpr uint32_t mask = (1u << 16) - 1;
     static constexpr uint64_t chunk_bytes = (uint64_t(mask) + 1) * sizeof(Entry);
     Entry& at(uint32_t i) { return chunks_[i >> 16].get()[i & mask]; }
-    const Entry& at(uint32_t i) const { return chunks_[i >> 16].get()[i & mask]; }
+    Entry read(uint32_t i) const
+    {
+        if ((i >> 16) >= spilled_)
+            return chunks_[i >> 16].get()[i & mask];
+        Entry e{};
+        const off_t off = off_t(uint64_t(i) * sizeof(Entry));
+        if (::pread(fd_, &e, sizeof e, off) != ssize_t(sizeof e))
+            throw std::runtime_error("cannot read the trail back from its temporary file");
+        return e;
+    }
+    bool open_file()
+    {
+        const char* env = std::getenv("TMPDIR");
+        const std::string dir = env && *env ? env : "/tmp";
+#ifdef O_TMPFILE
+        fd_ = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd_ >= 0)
+            return true;
+#endif
+        std::string name = dir + "/proxycheck-trail-XXXXXX";
+        fd_ = ::mkstemp(name.data());
+        if (fd_ < 0)
+            return false;
+        ::unlink(name.c_str());
+        return true;
+    }
     struct Free {
         void operator()(void* p) const { std::free(p); }
     };
     std::vector<std::unique_ptr<Entry, Free>> chunks_;
     uint64_t count_ = 0;
+    size_t spilled_ = 0;   // chunks [0, spilled_) are in the file
+    int fd_ = -1;
 };
 
 // The path to state i of a trail, rebuilt by replaying the recorded step
@@ -440,6 +507,7 @@ public:
         st.proviso_full = proviso_full_;
         st.depth = out.finding ? depth_of(out.finding->state) : depth_;
         st.store_bytes = peak_bytes_;
+        st.disk_bytes = trail_.disk_bytes();
         st.state_size = size_;
         st.mode = mode_;
         set_omission_stats(st, bits_.get(), bits_ ? bits_->bits_set() : 0);
@@ -531,6 +599,7 @@ private:
             next_.clear();   // its blocks serve the level after
             index_.clear();
             ++depth_;
+            trail_.spill_below(cur_.index(0));   // the levels above are expanded
         }
         if (cheapest_ && !candidates.empty()) {
             // Shortest first, then cheapest, then first found.

@@ -170,6 +170,7 @@ public:
         st.terminal_states = terminals_;
         st.depth = out.finding ? depth_of(out.finding->state) : depth_;
         st.store_bytes = peak_bytes_;
+        st.disk_bytes = trail_.disk_bytes();
         st.state_size = size_;
         st.mode = mode_;
         st.threads = nthreads_;
@@ -514,6 +515,7 @@ private:
         }
         // The new level becomes the one to expand; the old level's buffers serve the one after.
         slots_.swap(next);
+        trail_.spill_below(first);   // the levels above are expanded
         cur_bufs_.swap(next_bufs_);
         for (LevelQueue& b : next_bufs_)
             b.clear();

@@ -137,6 +137,7 @@ struct Stats {
     uint64_t terminal_states = 0; // states with no enabled step
     double seconds = 0;
     uint64_t store_bytes = 0;     // visited set, parents, labels (lossy: and the peak of the level queues; at their largest)
+    uint64_t disk_bytes = 0;      // lossy modes: the trail of the levels expanded, in a temporary file
     uint64_t peak_rss_bytes = 0;
     size_t state_size = 0;
     unsigned threads = 1;         // threads that searched

@@ -21,8 +21,10 @@ nlohmann::json stats_json(const explorer::Stats& st)
     };
     if (st.mode == explorer::Mode::exact)
         j["store"] = st.store == explorer::StoreKind::tree ? "tree" : "flat";
-    if (st.mode != explorer::Mode::exact)
+    if (st.mode != explorer::Mode::exact) {
         j["omission_bound"] = st.omission_bound;
+        j["trail_disk_bytes"] = st.disk_bytes;
+    }
     if (st.mode == explorer::Mode::bitstate) {
         j["bitstate_bits"] = st.bitstate_bits;
         j["hash_functions"] = st.hash_functions;
