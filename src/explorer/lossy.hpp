@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -39,19 +40,23 @@
 namespace pxc::explorer {
 
 // compact: open addressing over 64-bit fingerprints (0 is remapped: it marks
-// an empty slot). The slot is taken from the fingerprint's high bits, so the
-// table grows without the states. At most 3/4 full.
+// an empty slot), at most 3/4 full. The home slot is the fingerprint scaled
+// onto the table (multiply-high: monotonic in the fingerprint), so the
+// table grows to any size without the states, and in one streaming pass.
+// Small tables double; from 2^14 slots on they grow by a quarter, so that a
+// big table stays between 60 % and 75 % full (about 12 bytes a state).
 class FingerprintSet {
 public:
-    explicit FingerprintSet(unsigned bits = 16) : size_(size_t(1) << bits), bits_(bits), table_(alloc(size_)) {}
+    explicit FingerprintSet(size_t slots = 1024) : size_(std::max<size_t>(slots, 16)), table_(alloc(size_)) {}
     ~FingerprintSet() { std::free(table_); }
     FingerprintSet(const FingerprintSet&) = delete;
     FingerprintSet& operator=(const FingerprintSet&) = delete;
 
     uint64_t count() const { return count_; }
     uint64_t bytes() const { return size_ * sizeof(uint64_t); }
-    uint64_t bytes_next_growth() const { return wants_growth() ? size_ * 2 * sizeof(uint64_t) : 0; }
-    bool contains(uint64_t fp) const { return table_[find(fp)] != 0; }
+    // What the next insert may allocate (the old table is freed after).
+    uint64_t bytes_next_growth() const { return wants_growth() ? grown() * sizeof(uint64_t) : 0; }
+    bool contains(uint64_t fp) const { return table_[find(fp ? fp : 1)] != 0; }
     void prefetch(uint64_t fp) const { __builtin_prefetch(&table_[home(fp ? fp : 1)]); }
     // Inserts fp; false when it was there. Throws std::bad_alloc.
     bool insert(uint64_t fp)
@@ -71,6 +76,7 @@ public:
 
 private:
     bool wants_growth() const { return (count_ + 1) * 4 > size_ * 3; }
+    size_t grown() const { return size_ < (size_t(1) << 14) ? size_ * 2 : size_ + size_ / 4; }
     static uint64_t* alloc(size_t n)
     {
         auto* p = static_cast<uint64_t*>(big_alloc(n * sizeof(uint64_t), true));
@@ -78,32 +84,81 @@ private:
             throw std::bad_alloc();
         return p;
     }
-    size_t home(uint64_t fp) const { return size_t(fp >> (64 - bits_)); }
+    size_t home(uint64_t fp) const
+    {
+        __extension__ typedef unsigned __int128 u128;
+        return size_t((u128(fp) * size_) >> 64);
+    }
     size_t find(uint64_t fp) const
     {
-        fp = fp ? fp : 1;
-        const size_t mask = size_ - 1;
         size_t slot = home(fp);
         while (table_[slot] != 0 && table_[slot] != fp)
-            slot = (slot + 1) & mask;
+            slot = slot + 1 == size_ ? 0 : slot + 1;
         return slot;
     }
     void grow()
     {
         uint64_t* old = table_;
         const size_t old_size = size_;
-        table_ = alloc(size_ * 2);
-        size_ *= 2;
-        ++bits_;
+        const size_t fresh = grown();
+        table_ = alloc(fresh);   // throws: the old table stays
+        size_ = fresh;
         for (size_t i = 0; i < old_size; ++i)
             if (old[i] != 0)
                 table_[find(old[i])] = old[i];
         std::free(old);
     }
     size_t size_;
-    unsigned bits_;
     uint64_t* table_;
     uint64_t count_ = 0;
+};
+
+// The visited set of compact mode: 256 FingerprintSets chosen by a
+// fingerprint's top byte, so a growth copies 1/256 of the table (no moment
+// with two whole tables in memory), and the threads of the parallel search
+// can add to different shards at once.
+class FingerprintShards {
+public:
+    static constexpr unsigned shard_bits = 8, shards = 1u << shard_bits;
+    FingerprintShards()
+    {
+        for (auto& s : sets_) {
+            s = std::make_unique<FingerprintSet>(256);
+            bytes_ += s->bytes();
+        }
+    }
+    static uint64_t fingerprint(uint64_t h) { return h ? h : 1; }
+    static unsigned shard_of(uint64_t h) { return unsigned(fingerprint(h) >> (64 - shard_bits)); }
+
+    bool contains(uint64_t h) const { return set(h).contains(inner(h)); }
+    void prefetch(uint64_t h) const { set(h).prefetch(inner(h)); }
+    // Inserts; false when it was there. Threads may insert at once into
+    // different shards. Throws std::bad_alloc.
+    bool insert(uint64_t h)
+    {
+        FingerprintSet& s = *sets_[shard_of(h)];
+        const uint64_t before = s.bytes();
+        const bool fresh = s.insert(inner(h));
+        if (s.bytes() != before)
+            bytes_.fetch_add(s.bytes() - before, std::memory_order_relaxed);
+        return fresh;
+    }
+    uint64_t count() const
+    {
+        uint64_t n = 0;
+        for (const auto& s : sets_)
+            n += s->count();
+        return n;
+    }
+    uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+    uint64_t bytes_next_growth(uint64_t h) const { return set(h).bytes_next_growth(); }
+
+private:
+    // Within a shard the home comes from the bits below the shard's.
+    static uint64_t inner(uint64_t h) { return std::rotl(fingerprint(h), int(shard_bits)); }
+    const FingerprintSet& set(uint64_t h) const { return *sets_[shard_of(h)]; }
+    std::unique_ptr<FingerprintSet> sets_[shards];
+    std::atomic<uint64_t> bytes_{0};
 };
 
 // bitstate: m bits, k of them per state, from one 128-bit XXH3 hash by
@@ -486,7 +541,7 @@ public:
         if (mode == Mode::bitstate)
             bits_ = std::make_unique<BitState>(bitstate_bytes * 8, hash_functions);
         else
-            fps_ = std::make_unique<FingerprintSet>();
+            fps_ = std::make_unique<FingerprintShards>();
     }
 
     Outcome run()
@@ -531,9 +586,9 @@ private:
         return (bits_ ? bits_->bytes() : fps_->bytes()) + trail_.bytes() + cur_.bytes() + next_.bytes() +
                index_.bytes();
     }
-    uint64_t bytes_next_growth() const
+    uint64_t bytes_next_growth(uint64_t h64) const
     {
-        return (bits_ ? 0 : fps_->bytes_next_growth()) + trail_.bytes_next_growth() + next_.bytes_next_growth();
+        return (bits_ ? 0 : fps_->bytes_next_growth(h64)) + trail_.bytes_next_growth() + next_.bytes_next_growth();
     }
     std::string memory_limit_text() const { return explorer::memory_limit_text(limits_); }
 
@@ -711,7 +766,7 @@ private:
                 out.limit = "the 2^32 state indices";
                 continue;
             }
-            if (limits_.memory_bytes && bytes_used() + bytes_next_growth() > limits_.memory_bytes) {
+            if (limits_.memory_bytes && bytes_used() + bytes_next_growth(h.h64) > limits_.memory_bytes) {
                 out.limit = memory_limit_text();
                 continue;
             }
@@ -742,7 +797,7 @@ private:
     const Reduction* reduction_;
     uint64_t ample_states_ = 0, proviso_full_ = 0;
     std::vector<uint8_t> in_;       // the steps expanded (POR: the ample ones)
-    std::unique_ptr<FingerprintSet> fps_;
+    std::unique_ptr<FingerprintShards> fps_;
     std::unique_ptr<BitState> bits_;
     Trail trail_;
     LevelQueue cur_, next_;

@@ -54,8 +54,9 @@ public:
         uint64_t loc = 0;         // thread << 40 | index in that thread's buffer
         PathCost cost = 0;        // the best parent's path cost + the step's
     };
-    static constexpr unsigned shard_bits = 8, shards = 1u << shard_bits;
-    static unsigned shard_of(uint64_t fp) { return unsigned(fp >> (64 - shard_bits)); }
+    // The same shards as the visited set's (FingerprintShards), so each thread adds its own.
+    static constexpr unsigned shard_bits = FingerprintShards::shard_bits, shards = FingerprintShards::shards;
+    static unsigned shard_of(uint64_t fp) { return FingerprintShards::shard_of(fp); }
 
     uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
     uint64_t count() const { return count_.load(std::memory_order_relaxed); }
@@ -146,8 +147,7 @@ public:
         if (mode == Mode::bitstate)
             bits_ = std::make_unique<BitState>(bitstate_bytes * 8, hash_functions);
         else
-            for (auto& f : fps_)
-                f = std::make_unique<FingerprintSet>(8);
+            fps_ = std::make_unique<FingerprintShards>();
         for (unsigned t = 0; t < nthreads_; ++t) {
             cur_bufs_.emplace_back(size_);
             next_bufs_.emplace_back(size_);
@@ -250,10 +250,7 @@ private:
     {
         if (bits_)
             return bits_->bytes();
-        uint64_t b = 0;
-        for (const auto& f : fps_)
-            b += f->bytes();
-        return b;
+        return fps_->bytes();
     }
     uint64_t bytes_used() const
     {
@@ -272,8 +269,7 @@ private:
     {
         if (bits_)
             return bits_->contains(h128);
-        const uint64_t fp = h64 ? h64 : 1;
-        return fps_[LevelTable::shard_of(fp)]->contains(std::rotl(fp, LevelTable::shard_bits));
+        return fps_->contains(h64);
     }
 
     void search(Outcome& out)
@@ -327,7 +323,7 @@ private:
                 on_threads([&](unsigned t) {
                     for (unsigned sh = t; sh < LevelTable::shards; sh += nthreads_)
                         for (uint64_t r = bounds[sh]; r < bounds[sh + 1]; ++r)
-                            fps_[sh]->insert(std::rotl(level[r].fp, LevelTable::shard_bits));
+                            fps_->insert(level[r].fp);
                 });
             std::sort(level.begin(), level.end(),
                       [](const LevelTable::Entry& a, const LevelTable::Entry& b) { return a.order < b.order; });
@@ -400,8 +396,7 @@ private:
                 bits_->prefetch(L.h128[j]);
             } else {
                 L.h64[j] = XXH3_64bits(next, size_);
-                const uint64_t fp = L.h64[j] ? L.h64[j] : 1;
-                fps_[LevelTable::shard_of(fp)]->prefetch(std::rotl(fp, LevelTable::shard_bits));
+                fps_->prefetch(L.h64[j]);
             }
         }
         L.transitions += n;
@@ -489,7 +484,7 @@ private:
                 for (uint64_t r = 0; r < take; ++r) {
                     const unsigned sh = LevelTable::shard_of(level[r].fp);
                     if (sh % nthreads_ == t)
-                        fps_[sh]->insert(std::rotl(level[r].fp, LevelTable::shard_bits));
+                        fps_->insert(level[r].fp);
                 }
             }
         });
@@ -576,8 +571,7 @@ private:
         if (bits_) {
             bits_set_ += bits_->insert_atomic(h128);
         } else {
-            const uint64_t fp = h64 ? h64 : 1;
-            fps_[LevelTable::shard_of(fp)]->insert(std::rotl(fp, LevelTable::shard_bits));
+            fps_->insert(h64);
         }
     }
 
@@ -597,7 +591,7 @@ private:
     // compact: the visited set in shards (by the fingerprint's top bits), so
     // that the threads add to it without locks and a growth doubles one
     // shard at a time, never the whole set at once.
-    std::unique_ptr<FingerprintSet> fps_[LevelTable::shards];
+    std::unique_ptr<FingerprintShards> fps_;   // compact
     std::unique_ptr<BitState> bits_;
     uint64_t bits_set_ = 0;
     Trail trail_;
