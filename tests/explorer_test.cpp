@@ -906,6 +906,47 @@ TEST_CASE("the lossy modes keep the trail of expanded levels on disk and rebuild
     }
 }
 
+// A partial-order reduction that never finds an ample set.
+struct NeverAmple : Reduction {
+    bool ample(const uint8_t*, size_t, const Label*, const uint8_t*, uint8_t*) const override { return false; }
+};
+
+TEST_CASE("partial-order reduction that finds no ample set gives up at the same depth in every search")
+{
+    // Lattice{20}: a state's depth is the sum of ceil(v / 2) over its four bytes.
+    auto states_above = [](uint32_t depth) {
+        uint64_t n = 0;
+        for (int a = 0; a < 20; ++a)
+            for (int b = 0; b < 20; ++b)
+                for (int c = 0; c < 20; ++c)
+                    for (int d = 0; d < 20; ++d)
+                        n += uint32_t((a + 1) / 2 + (b + 1) / 2 + (c + 1) / 2 + (d + 1) / 2) < depth;
+        return n;
+    };
+    const NeverAmple never;
+    const Lattice big{20}, small{8};
+    for (Mode mode : {Mode::exact, Mode::compact})
+        for (unsigned t : {1u, 2u, 3u}) {
+            CAPTURE(int(mode));
+            CAPTURE(t);
+            Options o{.threads = t, .mode = mode, .reduction = &never};
+            Flags none;
+            Explorer ex(big, none, {}, false, Order::shortest, o);
+            const Result r = ex.run();
+            CHECK(r.stats.states == 160000u);
+            CHECK(r.stats.por);
+            const uint32_t d = r.stats.por_gave_up_at;
+            REQUIRE(d > 0);
+            // The first level boundary with at least por_probe_states states expanded.
+            CHECK(states_above(d) >= por_probe_states);
+            CHECK(states_above(d - 1) < por_probe_states);
+            Explorer few(small, none, {}, false, Order::shortest, o);
+            const Result rs = few.run();
+            CHECK(rs.stats.states == 4096u);
+            CHECK(rs.stats.por_gave_up_at == 0u);   // never expanded enough states to judge
+        }
+}
+
 TEST_CASE("a trail spilled to its file reads back every entry; without a writable directory it stays in memory")
 {
     for (const char* dir : {"", "/nonexistent-proxycheck-dir"}) {

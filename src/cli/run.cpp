@@ -95,12 +95,18 @@ std::string por_text(const explorer::Stats& st, const std::string& por_off)
 {
     if (!st.por)
         return "por: off (" + (por_off.empty() ? std::string("not used") : por_off) + ")\n";
-    char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  "por: on (ample sets in %.1f%% of states, %llu refused by the cycle proviso)\n",
+    char buf[384];
+    std::snprintf(buf, sizeof buf, "por: on (ample sets in %.1f%% of states, %llu refused by the cycle proviso",
                   st.states ? 100.0 * double(st.ample_states) / double(st.states) : 0.0,
                   (unsigned long long)st.proviso_full);
-    return buf;
+    std::string out = buf;
+    if (st.por_gave_up_at) {
+        std::snprintf(buf, sizeof buf,
+                      ";\n     given up from depth %u on: fewer than 1 in 100 of the states expanded by then had one)\n",
+                      st.por_gave_up_at);
+        return out + buf;
+    }
+    return out + ")\n";
 }
 
 nlohmann::json por_json(const explorer::Stats& st, const std::string& por_off)
@@ -109,6 +115,8 @@ nlohmann::json por_json(const explorer::Stats& st, const std::string& por_off)
     if (st.por) {
         j["ample_states"] = st.ample_states;
         j["proviso_full"] = st.proviso_full;
+        if (st.por_gave_up_at)
+            j["gave_up_at_depth"] = st.por_gave_up_at;
     } else {
         j["off_because"] = por_off.empty() ? "not used" : por_off;
     }

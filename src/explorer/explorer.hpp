@@ -225,6 +225,7 @@ private:
             stats_.por = options_.reduction != nullptr;
             stats_.ample_states = out.ample_states;
             stats_.proviso_full = out.proviso_full;
+            stats_.por_gave_up_at = out.por_gave_up_at;
             tree_statistics(store);
             result.stats = stats_;
             return result;
@@ -269,6 +270,7 @@ private:
             candidates.push_back({Finding{idx, v, at_terminal}, at_depth});
             stop_at = std::min(stop_at, level_end);
         };
+        const Reduction* reduction = options_.reduction;
         try {
             SuccessorBatch batch(model_.state_size());
             for (uint64_t head = 0; head < stop_at && (cheapest_ || !result.finding) && head < store.count(); ++head) {
@@ -276,6 +278,10 @@ private:
                     ++depth;
                     level_end = store.count();
                     store.start_level(level_end);
+                    if (reduction && por_gives_up(head, stats_.ample_states)) {
+                        reduction = nullptr;
+                        stats_.por_gave_up_at = depth;
+                    }
                 }
                 if ((head & 1023) == 0 && (result.limit = check_time(start)) != "")
                     break;
@@ -287,7 +293,7 @@ private:
                 const bool any = batch.size() > 0;
                 // POR: the ample steps come first; the rest only when the
                 // cycle proviso refuses the ample set (comment below).
-                size_t ample = options_.reduction ? batch.reduce(*options_.reduction, s) : 0;
+                size_t ample = reduction ? batch.reduce(*reduction, s) : 0;
                 if (ample == batch.size())
                     ample = 0;   // no ample set: expand fully
                 bool refused = false;
@@ -334,8 +340,7 @@ private:
                     else
                         put = store.insert(next, batch.hash(j), cur, label);
                     const auto [idx, inserted] = put;
-                    if (j < ample && !refused && !inserted && idx < level_end && idx != cur &&
-                        options_.reduction->proviso()) {
+                    if (j < ample && !refused && !inserted && idx < level_end && idx != cur && reduction->proviso()) {
                         refused = true;
                         ++stats_.proviso_full;
                     }

@@ -557,9 +557,10 @@ public:
         st.states = trail_.count();
         st.transitions = transitions_;
         st.terminal_states = terminals_;
-        st.por = reduction_ != nullptr;
+        st.por = reduction_ != nullptr || por_gave_up_at_ != 0;
         st.ample_states = ample_states_;
         st.proviso_full = proviso_full_;
+        st.por_gave_up_at = por_gave_up_at_;
         st.depth = out.finding ? depth_of(out.finding->state) : depth_;
         st.store_bytes = peak_bytes_;
         st.disk_bytes = trail_.disk_bytes();
@@ -654,6 +655,10 @@ private:
             next_.clear();   // its blocks serve the level after
             index_.clear();
             ++depth_;
+            if (reduction_ && por_gives_up(expanded, ample_states_)) {
+                reduction_ = nullptr;
+                por_gave_up_at_ = depth_;
+            }
             trail_.spill_below(cur_.index(0));   // the levels above are expanded
         }
         if (cheapest_ && !candidates.empty()) {
@@ -794,7 +799,8 @@ private:
     Mode mode_;
     size_t size_;
     std::chrono::steady_clock::time_point start_;
-    const Reduction* reduction_;
+    const Reduction* reduction_;   // null once partial-order reduction gave up (por_gives_up)
+    uint32_t por_gave_up_at_ = 0;
     uint64_t ample_states_ = 0, proviso_full_ = 0;
     std::vector<uint8_t> in_;       // the steps expanded (POR: the ample ones)
     std::unique_ptr<FingerprintShards> fps_;

@@ -174,7 +174,8 @@ public:
         st.state_size = size_;
         st.mode = mode_;
         st.threads = nthreads_;
-        st.por = reduction_ != nullptr;
+        st.por = reduction_ != nullptr || por_gave_up_at_ != 0;
+        st.por_gave_up_at = por_gave_up_at_;
         for (const auto& L : locals_) {
             st.ample_states += L->ample_states;
             st.proviso_full += L->proviso_full;
@@ -327,11 +328,21 @@ private:
                 });
             std::sort(level.begin(), level.end(),
                       [](const LevelTable::Entry& a, const LevelTable::Entry& b) { return a.order < b.order; });
+            const uint64_t expanded = trail_.count();   // the levels up to this one
             const bool last = record(out, level, early);
             peak_bytes_ = std::max(peak_bytes_, bytes_used());
             if (last || level.empty())
                 return;
             ++depth_;
+            if (reduction_) {
+                uint64_t ample = 0;
+                for (const auto& L : locals_)
+                    ample += L->ample_states;
+                if (por_gives_up(expanded, ample)) {
+                    reduction_ = nullptr;
+                    por_gave_up_at_ = depth_;
+                }
+            }
         }
     }
 
@@ -586,7 +597,8 @@ private:
     size_t size_;
     unsigned nthreads_;
     std::chrono::steady_clock::time_point start_;
-    const Reduction* reduction_;
+    const Reduction* reduction_;   // null once partial-order reduction gave up (por_gives_up)
+    uint32_t por_gave_up_at_ = 0;
 
     // compact: the visited set in shards (by the fingerprint's top bits), so
     // that the threads add to it without locks and a growth doubles one

@@ -124,6 +124,7 @@ public:
         uint64_t states = 0;
         uint64_t peak_bytes = 0;   // the store and the per-level words at their largest
         uint64_t ample_states = 0, proviso_full = 0;   // partial-order reduction (types.hpp Stats)
+        uint32_t por_gave_up_at = 0;
     };
 
     // The initial state is stored (index 0), checked, and does not violate.
@@ -178,7 +179,7 @@ public:
         if (out_.cut_states)
             out_.states = *out_.cut_states;
         return Outcome{out_.finding, out_.limit, out_.transitions, out_.terminals, out_.depth, out_.states,
-                       out_.peak_bytes, out_.ample_states, out_.proviso_full};
+                       out_.peak_bytes, out_.ample_states, out_.proviso_full, out_.por_gave_up_at};
     }
 
 private:
@@ -524,6 +525,11 @@ private:
         if (ne == nb) {
             phase_ = Phase::done;
             return;
+        }
+        // The levels up to this one are expanded (the barrier publishes the change to the threads).
+        if (reduction_ && por_gives_up(nb, out_.ample_states)) {
+            reduction_ = nullptr;
+            out_.por_gave_up_at = depth_ + 1;
         }
         if (ne - nb >= (uint64_t(1) << 31)) {
             stop_with("a BFS level of 2^31 states");

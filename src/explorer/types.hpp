@@ -107,6 +107,20 @@ enum class Mode { exact, compact, bitstate };
 // depend on the state alone (the parallel search relies on it). The search
 // adds the cycle proviso (C3): a state is expanded fully when one of its
 // ample successors lies in an earlier BFS level or its own (explorer.hpp).
+class Reduction;
+
+// Partial-order reduction gives up where it does not pay for itself: at a
+// level boundary, once at least por_probe_states states are expanded, when
+// fewer than 1 in 100 of them had an ample set, every later state is
+// expanded fully (always sound: the full set is a trivial ample set). The
+// decision reads completed levels only, so every thread count takes it at
+// the same depth.
+inline constexpr uint64_t por_probe_states = 20000;
+inline bool por_gives_up(uint64_t expanded, uint64_t ample)
+{
+    return expanded >= por_probe_states && ample * 100 < expanded;
+}
+
 class Reduction {
 public:
     virtual ~Reduction() = default;
@@ -158,6 +172,7 @@ struct Stats {
     bool por = false;
     uint64_t ample_states = 0;
     uint64_t proviso_full = 0;
+    uint32_t por_gave_up_at = 0;   // nonzero: the depth from which every state was expanded fully (por_gives_up)
 
     double states_per_second() const { return seconds > 0 ? double(states) / seconds : 0; }
     double bytes_per_state() const { return states ? double(store_bytes) / double(states) : 0; }
