@@ -40,4 +40,38 @@ for m in models/*.toml models/ww/*.toml; do
     done
 done
 [ $runs -gt 0 ] || { echo "FAIL: no models"; fail=1; }
+
+# The trail of expanded levels goes to a temporary file ($TMPDIR); where none
+# can be written it stays in memory, with the same result.
+m=models/three-waiters.toml
+json=$("$pc" check "$m" --no-symmetry --mode compact --threads 1 --format json --no-progress 2>/dev/null)
+disk=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statistics"]["trail_disk_bytes"])')
+states=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["statistics"]["states"])')
+if [ "$disk" -gt 0 ] && "$pc" check "$m" --no-symmetry --mode compact --no-progress 2>&1 | grep -q "^trail: .* MiB of parent links in a temporary file"; then
+    echo "ok: $m compact: $disk trail bytes on disk"
+else
+    echo "FAIL: $m compact: no trail on disk ($disk)"; fail=1
+fi
+json=$(TMPDIR=/nonexistent-proxycheck "$pc" check "$m" --no-symmetry --mode compact --format json --no-progress 2>/dev/null)
+if [ "$(printf '%s' "$json" | python3 -c 'import json,sys; s=json.load(sys.stdin)["statistics"]; print(s["trail_disk_bytes"], s["states"])')" = "0 $states" ]; then
+    echo "ok: $m compact without a writable TMPDIR: trail in memory, $states states"
+else
+    echo "FAIL: $m compact without a writable TMPDIR"; fail=1
+fi
+
+# Partial-order reduction gives up at the same depth in every search.
+m=models/ww/test-cycle3-2cpu-wait-die.toml
+depths=""
+for args in "--threads 1" "--threads 2" "--mode compact --threads 1" "--mode compact --threads 2"; do
+    # shellcheck disable=SC2086
+    d=$("$pc" check "$m" $args --property no_deadlock --format json --no-progress 2>/dev/null |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["statistics"]["por"].get("gave_up_at_depth", 0))')
+    depths="$depths $d"
+done
+first=${depths# }; first=${first%% *}
+if [ "$first" -gt 0 ] && [ "$depths" = " $first $first $first $first" ]; then
+    echo "ok: $m: partial-order reduction gave up at depth $first in every search"
+else
+    echo "FAIL: $m: partial-order reduction gave up at depths$depths"; fail=1
+fi
 exit $fail
