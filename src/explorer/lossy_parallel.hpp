@@ -601,7 +601,7 @@ private:
     uint32_t por_gave_up_at_ = 0;
 
     // compact: the visited set in shards (by the fingerprint's top bits), so
-    // that the threads add to it without locks and a growth doubles one
+    // that the threads add to it without locks and a growth copies one
     // shard at a time, never the whole set at once.
     std::unique_ptr<FingerprintShards> fps_;   // compact
     std::unique_ptr<BitState> bits_;
