@@ -2,6 +2,7 @@
 // status. Bad input of any kind is a pxc::Error, caught here once: exit 2.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <new>
 #include <string_view>
@@ -128,5 +129,10 @@ int main(int argc, char** argv)
         std::fflush(stdout);
         std::cerr << "proxycheck: out of memory\n";
         return 3;
+    } catch (const std::exception& e) {
+        // The system failed us (the lossy trail's temporary file could not be read back): say so, no crash.
+        std::fflush(stdout);
+        std::cerr << "proxycheck: error: " << e.what() << "\n";
+        return 2;
     }
 }
