@@ -10,27 +10,16 @@
 #include <vector>
 
 #include "explorer/explorer.hpp"
+#include "toy_models.hpp"
 
 using namespace pxc::explorer;
 
 namespace {
 
-// Two bytes, each 0..3; label i increments byte i. Incrementing the larger
-// byte (or either when equal) costs a preemption: a symmetric cost.
-struct Pair {
+// toy::TwoCounters, whose two bytes are interchangeable. Incrementing the
+// larger byte (or either when equal) costs a preemption: a symmetric cost.
+struct Pair : toy::TwoCounters {
     bool reduce = false;
-    size_t state_size() const { return 2; }
-    void initial_state(uint8_t* out) const { out[0] = out[1] = 0; }
-    template <class F>
-    void for_each_successor(const uint8_t* s, F&& cb) const
-    {
-        for (int i = 0; i < 2; ++i)
-            if (s[i] < 3) {
-                uint8_t next[2] = {s[0], s[1]};
-                ++next[i];
-                cb(Label(i), next);
-            }
-    }
     StepCost step_cost(Label l, const uint8_t* s, const uint8_t*) const
     {
         return {uint8_t(s[l] >= s[1 - l]), 0};
@@ -76,7 +65,7 @@ bool is_run(const Pair& m, const Path& p)
 TEST_CASE("symmetry reduction keeps one state per class of renamed states")
 {
     Never checker;
-    Pair full, reduced{true};
+    Pair full, reduced{{}, true};
     Explorer<Pair, Never> a(full, checker, {}, false), b(reduced, checker, {}, false);
     const Result ra = a.run(), rb = b.run();
     CHECK(ra.stats.states == 16u);   // 4 x 4
@@ -87,7 +76,7 @@ TEST_CASE("symmetry reduction keeps one state per class of renamed states")
 
 TEST_CASE("a counterexample found on canonical states is rebuilt as a concrete run of the same length")
 {
-    Pair full, reduced{true};
+    Pair full, reduced{{}, true};
     for (Order order : {Order::shortest, Order::cheapest_shortest})
         for (Options opt : {Options{}, Options{.threads = 2}, Options{.mode = Mode::compact},
                             Options{.mode = Mode::bitstate, .bitstate_bytes = 1 << 16}}) {

@@ -17,6 +17,7 @@
 #include "explorer/explorer.hpp"
 #include "explorer/memory.hpp"
 #include "explorer/state_store.hpp"
+#include "toy_models.hpp"
 
 using namespace pxc::explorer;
 
@@ -39,21 +40,7 @@ struct Counter {
     }
 };
 
-// Two bytes, each 0..3; label i increments byte i while it is below 3.
-struct TwoCounters {
-    size_t state_size() const { return 2; }
-    void initial_state(uint8_t* out) const { out[0] = out[1] = 0; }
-    template <class F>
-    void for_each_successor(const uint8_t* s, F&& cb) const
-    {
-        for (int i = 0; i < 2; ++i)
-            if (s[i] < 3) {
-                uint8_t next[2] = {s[0], s[1]};
-                ++next[i];
-                cb(Label(i), next);
-            }
-    }
-};
+using toy::TwoCounters;
 
 // A binary tree on one byte: v -> 2v+1, 2v+2 while <= 6; leaves 3, 4, 5, 6.
 struct Tree {
