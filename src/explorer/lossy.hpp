@@ -4,9 +4,10 @@
 // states of the level being expanded and of the next one, and every state
 // keeps its parent's index and its step number among the parent's
 // successors (6 bytes, the trail: on disk once its level is expanded), so a
-// counterexample is rebuilt by replaying the steps from the initial state. A violation found is therefore real; "no
-// violation" is not a proof: two states may share a fingerprint (or a state
-// may find all its bits set by others), and the second is never explored.
+// counterexample is rebuilt by replaying the steps from the initial state.
+// A violation found is therefore real; "no violation" is not a proof: two
+// states may share a fingerprint (or a state may find all its bits set by
+// others), and the second is never explored.
 //
 // The search order is the exact one-thread order: when no state is missed,
 // the states, transitions, depth and counterexample are those of exact mode.

@@ -107,8 +107,6 @@ enum class Mode { exact, compact, bitstate };
 // depend on the state alone (the parallel search relies on it). The search
 // adds the cycle proviso (C3): a state is expanded fully when one of its
 // ample successors lies in an earlier BFS level or its own (explorer.hpp).
-class Reduction;
-
 // Partial-order reduction gives up where it does not pay for itself: at a
 // level boundary, once at least por_probe_states states are expanded, when
 // fewer than 1 in 100 of them had an ample set, every later state is
