@@ -818,9 +818,11 @@ TEST_CASE("an allocator that refuses ends every kind of search as incomplete (ou
 // The lossy modes on 1, 2 and 4 threads.
 const Options lossy_options[] = {
     {.threads = 1, .mode = Mode::compact},
+    {.threads = 1, .mode = Mode::compact, .level_memory = 1},   // a level past its first block on disk
     {.threads = 2, .mode = Mode::compact},
     {.threads = 4, .mode = Mode::compact},
     {.threads = 1, .mode = Mode::bitstate, .bitstate_bytes = 8 << 20},
+    {.threads = 1, .mode = Mode::bitstate, .bitstate_bytes = 8 << 20, .level_memory = 1},
     {.threads = 2, .mode = Mode::bitstate, .bitstate_bytes = 8 << 20},
     {.threads = 4, .mode = Mode::bitstate, .bitstate_bytes = 8 << 20},
 };
@@ -890,6 +892,63 @@ TEST_CASE("the lossy modes keep the trail of expanded levels on disk and rebuild
         CHECK(r.stats.states == 160000u);
         CHECK(r.stats.disk_bytes >= 65536u * 6);
         CHECK(r.stats.disk_bytes % (65536u * 6) == 0);
+        // The widest levels have up to 10,566 states: their first block
+        // (4,096) stays in memory, the second goes to the file when the third
+        // begins. The two queues take turns, each with its file of one block.
+        if (o.threads == 1 && o.level_memory == 1)
+            CHECK(r.stats.level_disk_bytes == 2 * 4096u * 16);
+        else
+            CHECK(r.stats.level_disk_bytes == 0u);
+    }
+}
+
+TEST_CASE("a level queue past its resident blocks goes to its file and reads back in order; without a file it stays in memory")
+{
+    constexpr size_t size = 20;   // records of 8 + 24 bytes
+    const uint64_t block = LevelQueue::block_bytes(size);
+    CHECK(block == 4096u * 32);
+    auto bytes_of = [](uint64_t i) {
+        std::vector<uint8_t> b(size);
+        for (size_t k = 0; k < size; ++k)
+            b[k] = uint8_t(i * 31 + k);
+        return b;
+    };
+    for (const char* dir : {"", "/nonexistent-proxycheck-dir"}) {
+        CAPTURE(dir);
+        const char* old = std::getenv("TMPDIR");
+        const std::string saved = old ? old : "";
+        if (*dir)
+            setenv("TMPDIR", dir, 1);
+        LevelQueue a(size, 2), b(size, 2);
+        // Level 1: 6 blocks and a bit; level 2, in the same memory: 3 blocks and a bit.
+        for (uint64_t n : {6 * 4096 + 17, 3 * 4096 + 5}) {
+            CAPTURE(n);
+            b.clear();
+            for (uint64_t i = 0; i < n; ++i)
+                REQUIRE(b.push(uint32_t(i * 3), PathCost(i & 0xFF), bytes_of(i).data()) == i);
+            a.swap(b);
+            CHECK(a.count() == n);
+            for (uint64_t i = 0; i < n; ++i) {
+                REQUIRE(a.index(i) == uint32_t(i * 3));
+                REQUIRE(a.cost(i) == PathCost(i & 0xFF));
+                REQUIRE(std::memcmp(a.state(i), bytes_of(i).data(), size) == 0);
+            }
+        }
+        if (*dir == 0) {
+            // Level 1 (now b again) wrote blocks 2 to 5: block 6 stayed in the
+            // write buffer; in memory, 2 resident blocks and the two buffers.
+            // Level 2 wrote block 2.
+            CHECK(b.disk_bytes() == 4 * block);
+            CHECK(b.bytes() == 4 * block);
+            CHECK(a.disk_bytes() == block);
+        } else {
+            CHECK(a.disk_bytes() + b.disk_bytes() == 0u);
+            CHECK(b.bytes() == 7 * block);   // every block of level 1
+        }
+        if (old)
+            setenv("TMPDIR", saved.c_str(), 1);
+        else
+            unsetenv("TMPDIR");
     }
 }
 

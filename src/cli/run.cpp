@@ -123,15 +123,23 @@ nlohmann::json por_json(const explorer::Stats& st, const std::string& por_off)
     return j;
 }
 
-// Lossy modes: where the trail of the levels already expanded went.
+// Lossy modes: what went to temporary files (not in bytes/state): the
+// trail of the levels already expanded, and the widest levels' states.
 std::string trail_text(const explorer::Stats& st)
 {
-    if (!st.disk_bytes)
-        return "";
+    std::string out;
     char buf[160];
-    std::snprintf(buf, sizeof buf, "trail: %.1f MiB of parent links in a temporary file (not in bytes/state)\n",
-                  double(st.disk_bytes) / (1 << 20));
-    return buf;
+    if (st.disk_bytes) {
+        std::snprintf(buf, sizeof buf, "trail: %.1f MiB of parent links in a temporary file (not in bytes/state)\n",
+                      double(st.disk_bytes) / (1 << 20));
+        out += buf;
+    }
+    if (st.level_disk_bytes) {
+        std::snprintf(buf, sizeof buf, "levels: %.1f MiB of the widest levels' states in temporary files (not in bytes/state)\n",
+                      double(st.level_disk_bytes) / (1 << 20));
+        out += buf;
+    }
+    return out;
 }
 
 std::string stats_text(const explorer::Stats& st)

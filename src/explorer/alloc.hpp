@@ -35,4 +35,9 @@ inline void* big_alloc(size_t bytes, bool zeroed)
     return p;
 }
 
+// What big_alloc returned, in a std::unique_ptr.
+struct FreeDeleter {
+    void operator()(void* p) const { std::free(p); }
+};
+
 }  // namespace pxc::explorer

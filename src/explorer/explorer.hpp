@@ -156,7 +156,7 @@ private:
             } else {
                 lossy_ = std::make_unique<LossySearch<M, C>>(model_, checker_, limits_, progress_, cheapest_,
                                                              options_.mode, bits_bytes, options_.hash_functions, start,
-                                                             options_.reduction);
+                                                             options_.reduction, options_.level_memory);
             }
         } catch (const std::bad_alloc&) {
             result.limit = "out of memory";

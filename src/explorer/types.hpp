@@ -133,6 +133,10 @@ public:
 // no parents (tree_store.hpp); the same results.
 enum class StoreKind { flat, tree };
 
+// The one-thread lossy search keeps this much of a level's states in
+// memory, and the rest in a temporary file (level_queue.hpp).
+inline constexpr uint64_t default_level_memory = uint64_t(64) << 20;
+
 struct Options {
     unsigned threads = 1;          // > 1: the level-synchronous parallel search (every mode)
     Mode mode = Mode::exact;
@@ -140,6 +144,9 @@ struct Options {
     uint64_t bitstate_bytes = 0;   // bitstate: the bit array (0: half the memory limit, at most 512 MiB)
     unsigned hash_functions = 3;   // bitstate: bits per state
     const Reduction* reduction = nullptr;   // null: every state is expanded fully
+    // One-thread lossy modes, plain order: the bytes of a level's states
+    // kept in memory; the rest go to a temporary file (0: all in memory).
+    uint64_t level_memory = default_level_memory;
 };
 
 struct Stats {
@@ -150,6 +157,7 @@ struct Stats {
     double seconds = 0;
     uint64_t store_bytes = 0;     // visited set, parents, labels (lossy: and the peak of the level queues; at their largest)
     uint64_t disk_bytes = 0;      // lossy modes: the trail of the levels expanded, in a temporary file
+    uint64_t level_disk_bytes = 0;   // one-thread lossy modes: the states of the widest levels, in temporary files
     uint64_t peak_rss_bytes = 0;
     size_t state_size = 0;
     unsigned threads = 1;         // threads that searched

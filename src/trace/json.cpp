@@ -24,6 +24,7 @@ nlohmann::json stats_json(const explorer::Stats& st)
     if (st.mode != explorer::Mode::exact) {
         j["omission_bound"] = st.omission_bound;
         j["trail_disk_bytes"] = st.disk_bytes;
+        j["level_disk_bytes"] = st.level_disk_bytes;
     }
     if (st.mode == explorer::Mode::bitstate) {
         j["bitstate_bits"] = st.bitstate_bits;
