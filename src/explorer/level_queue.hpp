@@ -1,8 +1,6 @@
 // The lossy modes' BFS levels: a level's full states (LevelQueue), and an
 // index of the level being built by bytes (LevelIndex).
 #pragma once
-#include <xxhash.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -49,8 +47,19 @@ public:
     }
     uint32_t index(uint64_t pos) const { return load<uint32_t>(pos, 0); }
     PathCost cost(uint64_t pos) const { return load<PathCost>(pos, 4); }
-    void set_cost(uint64_t pos, PathCost c) { std::memcpy(rec(pos) + 4, &c, sizeof c); }   // resident blocks only
+    void set_cost(uint64_t pos, PathCost c) { std::memcpy(rec(pos) + 4, &c, sizeof c); }   // a block in memory only
     const uint8_t* state(uint64_t pos) const { return rec(pos) + 8; }
+    // The bytes of state pos into out, leaving the read-back block as it was.
+    void read_state(uint64_t pos, uint8_t* out) const
+    {
+        const uint64_t b = pos / per_block;
+        if ((b < blocks_.size() && blocks_[b]) || b == wblock_ || b == rblock_) {
+            std::memcpy(out, state(pos), size_);
+            return;
+        }
+        if (!file_.read(out, size_, offset(b) + (pos & mask) * rec_ + 8))
+            throw std::runtime_error("cannot read a level's states back from their temporary file");
+    }
     uint64_t push(uint32_t index, PathCost c, const uint8_t* bytes)   // throws std::bad_alloc
     {
         if ((count_ & mask) == 0)
@@ -156,51 +165,69 @@ private:
     uint64_t disk_blocks_ = 0;
 };
 
-// The states of the level being built, by bytes (cheapest_shortest only):
-// open addressing over queue positions + 1.
+// The states of the level being built, by hash (cheapest_shortest only),
+// with their path costs: open addressing over (64-bit hash, queue position
+// + 1). A successor that comes again is re-parented when its new path is
+// cheaper; find() returns the position whose hash matches, and the caller
+// compares the bytes (LevelQueue::read_state) before it re-parents, so a
+// re-parented trail entry always leads to its own state.
 class LevelIndex {
 public:
-    uint64_t bytes() const { return slots_.capacity() * sizeof(uint32_t); }
-    void clear() { std::fill(slots_.begin(), slots_.end(), 0u), n_ = 0; }
+    uint64_t bytes() const { return slots_.capacity() * sizeof(Slot) + costs_.capacity() * sizeof(PathCost); }
+    // Empties the index; the costs go to `costs` (the level becomes the current one).
+    void clear_into(std::vector<PathCost>& costs)
+    {
+        std::fill(slots_.begin(), slots_.end(), Slot{});
+        costs.swap(costs_);
+        costs_.clear();
+    }
     void prefetch(uint64_t h) const
     {
         if (!slots_.empty())
             __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
     }
-    std::optional<uint64_t> find(const LevelQueue& q, const uint8_t* bytes, size_t size, uint64_t h) const
+    PathCost cost(uint64_t pos) const { return costs_[pos]; }
+    void set_cost(uint64_t pos, PathCost c) { costs_[pos] = c; }
+    // The positions with hash h, first found first; `more` false ends the search.
+    template <class F>
+    void find(uint64_t h, F&& f) const
     {
         if (slots_.empty())
-            return std::nullopt;
+            return;
         const size_t mask = slots_.size() - 1;
-        for (size_t s = h & mask; slots_[s] != 0; s = (s + 1) & mask)
-            if (std::memcmp(q.state(slots_[s] - 1), bytes, size) == 0)
-                return slots_[s] - 1;
-        return std::nullopt;
+        for (size_t s = h & mask; slots_[s].pos1 != 0; s = (s + 1) & mask)
+            if (slots_[s].h == h && !f(uint64_t(slots_[s].pos1 - 1)))
+                return;
     }
-    void add(const LevelQueue& q, size_t size, uint64_t pos, uint64_t h)   // throws std::bad_alloc
+    // Position pos (the next one: costs are kept in queue order) has hash h.
+    void add(uint64_t pos, uint64_t h, PathCost c)   // throws std::bad_alloc
     {
-        if ((n_ + 1) * 2 > slots_.size()) {
-            std::vector<uint32_t> old(std::max<size_t>(slots_.size() * 2, 1024), 0u);
+        if ((costs_.size() + 1) * 2 > slots_.size()) {
+            std::vector<Slot> old(std::max<size_t>(slots_.size() * 2, 1024));
             old.swap(slots_);
-            const size_t mask = slots_.size() - 1;
-            for (uint32_t v : old)
-                if (v != 0) {
-                    size_t s = XXH3_64bits(q.state(v - 1), size) & mask;
-                    while (slots_[s] != 0)
-                        s = (s + 1) & mask;
-                    slots_[s] = v;
-                }
+            for (const Slot& o : old)
+                if (o.pos1 != 0)
+                    place(o);
         }
-        const size_t mask = slots_.size() - 1;
-        size_t s = h & mask;
-        while (slots_[s] != 0)
-            s = (s + 1) & mask;
-        slots_[s] = uint32_t(pos + 1);
-        ++n_;
+        place({h, uint32_t(pos + 1)});
+        costs_.push_back(c);
     }
 
 private:
-    std::vector<uint32_t> slots_;
-    uint64_t n_ = 0;
+    struct Slot {
+        uint64_t h = 0;
+        uint32_t pos1 = 0;   // 0: empty
+    };
+    void place(const Slot& x)
+    {
+        const size_t mask = slots_.size() - 1;
+        size_t s = x.h & mask;
+        while (slots_[s].pos1 != 0)
+            s = (s + 1) & mask;
+        slots_[s] = x;
+    }
+    std::vector<Slot> slots_;
+    std::vector<PathCost> costs_;
 };
+
 }  // namespace pxc::explorer

@@ -81,8 +81,8 @@ public:
                 const Reduction* reduction = nullptr, uint64_t level_memory = default_level_memory)
         : model_(model), checker_(checker), limits_(limits), progress_(progress), cheapest_(cheapest), mode_(mode),
           size_(model.state_size()), start_(start), reduction_(reduction),
-          cur_(size_, resident_blocks(size_, cheapest, level_memory)),
-          next_(size_, resident_blocks(size_, cheapest, level_memory))
+          cur_(size_, resident_blocks(size_, level_memory)),
+          next_(size_, resident_blocks(size_, level_memory)), probe_(size_)
     {
         if (mode == Mode::bitstate)
             bits_ = std::make_unique<BitState>(bitstate_bytes * 8, hash_functions);
@@ -123,11 +123,12 @@ public:
 
 private:
     // The blocks of a level kept in memory, the rest in a temporary file
-    // (0: all in memory). With cheapest_shortest the queues are written
-    // again (re-parenting) and read out of order: all in memory.
-    static size_t resident_blocks(size_t state_size, bool cheapest, uint64_t level_memory)
+    // (0: all in memory). The queues are written once and read once, in
+    // order: costs live in index_ and cur_costs_, a re-parented state's
+    // bytes are read back one at a time.
+    static size_t resident_blocks(size_t state_size, uint64_t level_memory)
     {
-        if (cheapest || level_memory == 0)
+        if (level_memory == 0)
             return 0;
         return size_t(std::max<uint64_t>(1, level_memory / LevelQueue::block_bytes(state_size)));
     }
@@ -142,7 +143,7 @@ private:
     uint64_t bytes_used() const
     {
         return (bits_ ? bits_->bytes() : fps_->bytes()) + trail_.bytes() + cur_.bytes() + next_.bytes() +
-               index_.bytes();
+               index_.bytes() + cur_costs_.capacity() * sizeof(PathCost);
     }
     uint64_t bytes_next_growth(uint64_t h64) const
     {
@@ -184,6 +185,8 @@ private:
         mark(h0);
         trail_.push(no_parent, 0);
         cur_.push(0, 0, init.data());
+        if (cheapest_)
+            cur_costs_.push_back(0);
         peak_bytes_ = bytes_used();
         if (auto v = checker_.check_state(init.data())) {
             out.finding = Finding{0, *v, false};
@@ -210,7 +213,8 @@ private:
                 break;
             cur_.swap(next_);
             next_.clear();   // its blocks serve the level after
-            index_.clear();
+            index_.clear_into(cur_costs_);
+            next_first_ = trail_.count();
             ++depth_;
             if (reduction_ && por_gives_up(expanded, ample_states_)) {
                 reduction_ = nullptr;
@@ -220,7 +224,7 @@ private:
         }
         if (cheapest_ && !candidates.empty()) {
             // Shortest first, then cheapest, then first found.
-            auto cost = [&](const Candidate& c) { return c.in_next ? next_.cost(c.pos) : cur_.cost(c.pos); };
+            auto cost = [&](const Candidate& c) { return c.in_next ? index_.cost(c.pos) : cur_costs_[c.pos]; };
             const Candidate* best = &candidates.front();
             for (const Candidate& c : candidates)
                 if (c.depth < best->depth || (c.depth == best->depth && cost(c) < cost(*best)))
@@ -232,7 +236,7 @@ private:
     void expand(Outcome& out, uint64_t pos, std::vector<Candidate>& candidates, bool& stop_after_level)
     {
         const uint32_t idx = cur_.index(pos);
-        const PathCost pcost = cur_.cost(pos);
+        const PathCost pcost = cheapest_ ? cur_costs_[pos] : 0;
         const uint8_t* s = cur_.state(pos);
         auto found = [&](uint32_t state, const Violation& v, bool at_terminal, uint32_t at_depth, bool in_next,
                          uint64_t qpos) {
@@ -309,14 +313,21 @@ private:
                 return PathCost(0);
             };
             if (seen(h)) {
+                // A state of the next level by a cheaper path: re-parented,
+                // once its bytes are compared (another state may share the
+                // hash: compact's own collision, or bitstate's).
                 if (cheapest_)
-                    if (auto q = index_.find(next_, next, size_, h.h64)) {
+                    index_.find(h.h64, [&](uint64_t q) {
                         const PathCost c = price();
-                        if (c < next_.cost(*q)) {
-                            next_.set_cost(*q, c);
-                            trail_.set(next_.index(*q), idx, uint16_t(step));
-                        }
-                    }
+                        if (!(c < index_.cost(q)))
+                            return false;
+                        next_.read_state(q, probe_.data());
+                        if (std::memcmp(probe_.data(), next, size_) != 0)
+                            return true;
+                        index_.set_cost(q, c);
+                        trail_.set(uint32_t(next_first_ + q), idx, uint16_t(step));
+                        return false;
+                    });
                 continue;
             }
             // A limit stops only a step to a new state.
@@ -334,9 +345,10 @@ private:
             }
             mark(h);
             const uint32_t child = trail_.push(idx, uint16_t(step));
-            const uint64_t q = next_.push(child, price(), next);
+            const PathCost c = price();
+            const uint64_t q = next_.push(child, c, next);
             if (cheapest_)
-                index_.add(next_, size_, q, h.h64);
+                index_.add(q, h.h64, c);
             if (auto v = checker_.check_state(next))
                 found(child, *v, false, depth_ + 1, true, q);
         }
@@ -364,7 +376,10 @@ private:
     std::unique_ptr<BitState> bits_;
     Trail trail_;
     LevelQueue cur_, next_;
-    LevelIndex index_;
+    LevelIndex index_;                 // the next level's hashes and costs (cheapest_shortest)
+    std::vector<PathCost> cur_costs_;  // the current level's costs (cheapest_shortest)
+    uint64_t next_first_ = 1;          // the trail index of the next level's first state
+    std::vector<uint8_t> probe_;       // a state read back from the next level
     std::vector<uint8_t> succ_;     // the successors of the state being expanded
     std::vector<uint8_t> concrete_; // the same before canonicalisation (symmetry reduction only)
     std::vector<Label> labels_;
