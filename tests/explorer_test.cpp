@@ -902,6 +902,29 @@ TEST_CASE("the lossy modes keep the trail of expanded levels on disk and rebuild
     }
 }
 
+// For one scope, TMPDIR is `dir` (unless empty: as it was), where the lossy
+// modes put their temporary files.
+struct TmpdirAs {
+    explicit TmpdirAs(const char* dir)
+    {
+        if (old)
+            saved = old;
+        if (*dir)
+            setenv("TMPDIR", dir, 1);
+    }
+    ~TmpdirAs()
+    {
+        if (old)
+            setenv("TMPDIR", saved.c_str(), 1);
+        else
+            unsetenv("TMPDIR");
+    }
+    TmpdirAs(const TmpdirAs&) = delete;
+    TmpdirAs& operator=(const TmpdirAs&) = delete;
+    const char* old = std::getenv("TMPDIR");
+    std::string saved;
+};
+
 TEST_CASE("a level queue past its resident blocks goes to its file and reads back in order; without a file it stays in memory")
 {
     constexpr size_t size = 20;   // records of 8 + 24 bytes
@@ -915,10 +938,7 @@ TEST_CASE("a level queue past its resident blocks goes to its file and reads bac
     };
     for (const char* dir : {"", "/nonexistent-proxycheck-dir"}) {
         CAPTURE(dir);
-        const char* old = std::getenv("TMPDIR");
-        const std::string saved = old ? old : "";
-        if (*dir)
-            setenv("TMPDIR", dir, 1);
+        const TmpdirAs tmpdir(dir);
         LevelQueue a(size, 2), b(size, 2);
         // Level 1: 6 blocks and a bit; level 2, in the same memory: 3 blocks and a bit.
         for (uint64_t n : {6 * 4096 + 17, 3 * 4096 + 5}) {
@@ -945,10 +965,6 @@ TEST_CASE("a level queue past its resident blocks goes to its file and reads bac
             CHECK(a.disk_bytes() + b.disk_bytes() == 0u);
             CHECK(b.bytes() == 7 * block);   // every block of level 1
         }
-        if (old)
-            setenv("TMPDIR", saved.c_str(), 1);
-        else
-            unsetenv("TMPDIR");
     }
 }
 
@@ -997,10 +1013,7 @@ TEST_CASE("a trail spilled to its file reads back every entry; without a writabl
 {
     for (const char* dir : {"", "/nonexistent-proxycheck-dir"}) {
         CAPTURE(dir);
-        const char* old = std::getenv("TMPDIR");
-        const std::string saved = old ? old : "";
-        if (*dir)
-            setenv("TMPDIR", dir, 1);
+        const TmpdirAs tmpdir(dir);
         Trail t;
         for (uint32_t i = 0; i < 200000; ++i)
             t.push(i * 7, uint16_t(i % 65521));
@@ -1021,10 +1034,6 @@ TEST_CASE("a trail spilled to its file reads back every entry; without a writabl
         }
         CHECK(t.parent(199999) == 5u);
         CHECK(t.step(199999) == 6u);
-        if (old)
-            setenv("TMPDIR", saved.c_str(), 1);
-        else
-            unsetenv("TMPDIR");
     }
 }
 
