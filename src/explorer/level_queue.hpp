@@ -186,6 +186,16 @@ public:
         if (!slots_.empty())
             __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
     }
+    // What the next add() may allocate (the old slots are freed after).
+    uint64_t bytes_next_growth() const
+    {
+        uint64_t b = 0;
+        if ((costs_.size() + 1) * 2 > slots_.size())
+            b += std::max<size_t>(slots_.size() * 2, 1024) * sizeof(Slot);
+        if (costs_.size() == costs_.capacity())
+            b += std::max<size_t>(costs_.capacity() * 2, 1) * sizeof(PathCost);
+        return b;
+    }
     PathCost cost(uint64_t pos) const { return costs_[pos]; }
     void set_cost(uint64_t pos, PathCost c) { costs_[pos] = c; }
     // The positions with hash h, first found first; `more` false ends the search.

@@ -147,7 +147,8 @@ private:
     }
     uint64_t bytes_next_growth(uint64_t h64) const
     {
-        return (bits_ ? 0 : fps_->bytes_next_growth(h64)) + trail_.bytes_next_growth() + next_.bytes_next_growth();
+        return (bits_ ? 0 : fps_->bytes_next_growth(h64)) + trail_.bytes_next_growth() + next_.bytes_next_growth() +
+               (cheapest_ ? index_.bytes_next_growth() : 0);
     }
     std::string memory_limit_text() const { return explorer::memory_limit_text(limits_); }
 
