@@ -1,9 +1,11 @@
 // Unit tests of the generic explorer on toy models whose state and transition
 // counts are derived by hand (each derivation is a one-line comment).
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -966,6 +968,46 @@ TEST_CASE("a level queue past its resident blocks goes to its file and reads bac
             CHECK(b.bytes() == 7 * block);   // every block of level 1
         }
     }
+}
+
+TEST_CASE("a level queue whose file fills up keeps that block and the ones after it in memory")
+{
+    constexpr size_t size = 20;
+    const uint64_t block = LevelQueue::block_bytes(size);
+    auto bytes_of = [](uint64_t i) {
+        std::vector<uint8_t> b(size);
+        for (size_t k = 0; k < size; ++k)
+            b[k] = uint8_t(i * 7 + k);
+        return b;
+    };
+    // The file may grow to 2 blocks: the third write fails (EFBIG, SIGXFSZ ignored).
+    rlimit saved{};
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = saved;
+    small.rlim_cur = rlim_t(2 * block);
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    {
+        const TmpdirAs tmpdir("");
+        LevelQueue q(size, 1);
+        const uint64_t n = 6 * 4096 + 3;
+        for (uint64_t i = 0; i < n; ++i)
+            REQUIRE(q.push(uint32_t(i), PathCost(0), bytes_of(i).data()) == i);
+        // Blocks 1 and 2 went to the file; block 3 could not, so it and 4 to 6 stay.
+        CHECK(q.disk_bytes() == 2 * block);
+        CHECK(q.bytes() == 5 * block);
+        std::vector<uint8_t> out(size);
+        for (uint64_t i : {uint64_t(4096 + 5), uint64_t(3 * 4096 + 1), n - 1}) {
+            q.read_state(i, out.data());
+            CHECK(out == bytes_of(i));
+        }
+        for (uint64_t i = 0; i < n; ++i) {
+            REQUIRE(q.index(i) == uint32_t(i));
+            REQUIRE(std::memcmp(q.state(i), bytes_of(i).data(), size) == 0);
+        }
+    }
+    setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, old_handler);
 }
 
 // A partial-order reduction that never finds an ample set.
