@@ -1025,6 +1025,32 @@ TEST_CASE("Model::events counts races (A) and (B) of models/blocked-donor-race-b
     }
 }
 
+TEST_CASE("Model::events under --shortest-only do not depend on the thread count or the mode")
+{
+    // The search stops at the first violation; the parallel searches expand
+    // the whole level, then count again only the parents one thread expanded.
+    const Scenario sc = bundled("models/blocked-donor-race-b.toml");
+    const Model model(sc, sc.feature_set(split_feature_list("-unlock_preempt_guard")));
+    props::Checker checker(model, {"no_kernel_warning"});
+    std::vector<std::vector<uint64_t>> seen;
+    for (explorer::Mode mode : {explorer::Mode::exact, explorer::Mode::compact})
+        for (unsigned t : {1u, 2u, 3u}) {
+            CAPTURE(int(mode));
+            CAPTURE(t);
+            const std::vector<uint64_t> zero(3, 0);
+            model.restore_events(zero);
+            explorer::Explorer ex(model, checker, {}, false, explorer::Order::shortest,
+                                  explorer::Options{.threads = t, .mode = mode});
+            const explorer::Result r = ex.run();
+            REQUIRE(r.finding);
+            seen.push_back(model.save_events());
+            CHECK(seen.back() == seen.front());
+        }
+    CHECK(seen.front()[Model::wasted_wakeup] > 0);
+    CHECK(seen.front()[Model::donor_race_a] > 0);
+    CHECK(seen.front()[Model::donor_race_b] > 0);
+}
+
 // ===========================================================================
 // Built-in G2 properties on hand-built states (kernel-protocol.md 4.2)
 

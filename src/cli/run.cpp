@@ -40,6 +40,8 @@ RunOutcome run_model(const kernel::Model& model, const props::Catalog& catalog,
     const kernel::SymmetricModel searched(model, out.symmetry.on ? &sym : nullptr);
     explorer::Explorer ex(searched, checker, limits, progress, order, options);
     out.result = ex.run();
+    // The events the search counted; rebuilding the path expands states again.
+    const std::vector<uint64_t> events = model.save_events();
     if (out.result.finding) {
         const explorer::Finding& f = *out.result.finding;
         explorer::Path p = ex.path(f.state);
@@ -51,6 +53,7 @@ RunOutcome run_model(const kernel::Model& model, const props::Catalog& catalog,
                 v = *again;
         out.trace = trace::build_trace_from_states(model, p.states, p.labels, v, f.at_terminal);
     }
+    model.restore_events(events);
     return out;
 }
 

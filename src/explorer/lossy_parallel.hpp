@@ -293,6 +293,8 @@ private:
         for (;;) {
             steps_.assign(slots_.size(), 0);
             next_.store(0, std::memory_order_relaxed);
+            if constexpr (CountsEvents<M>)
+                level_events_ = model_.save_events();
             on_threads([&](unsigned t) { expand_part(t); });
             peak_bytes_ = std::max(peak_bytes_, bytes_used());
             for (auto& L : locals_) {
@@ -574,6 +576,11 @@ private:
             transitions_ += steps_[p];
             terminals_ += steps_[p] == 0;
         }
+        if constexpr (CountsEvents<M>) {
+            model_.restore_events(level_events_);
+            for (uint32_t p = 0; p <= rank_of(e) && p < slots_.size(); ++p)
+                model_.for_each_successor(cur_state(slots_[p].loc), [](Label, const uint8_t*) {});
+        }
         return true;
     }
 
@@ -610,6 +617,7 @@ private:
     std::vector<Slot> slots_;          // the level being expanded, in one-thread order
     std::vector<uint16_t> steps_;      // its states' numbers of steps (for the statistics' cut)
     std::vector<LevelQueue> cur_bufs_, next_bufs_;   // per thread (their index fields unused)
+    std::vector<uint64_t> level_events_;   // the model's event counts at the level's start (CountsEvents)
     LevelTable table_;
     std::vector<std::unique_ptr<Local>> locals_;
     std::atomic<uint64_t> next_{0};

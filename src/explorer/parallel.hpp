@@ -157,6 +157,8 @@ public:
             return out_;
         }
         words_.at(0, 0).store(0, std::memory_order_relaxed);   // rank 0
+        if constexpr (CountsEvents<M>)
+            level_events_ = model_.save_events();
         level_begin_ = 0;
         level_end_ = store_.count();
         next_.store(0, std::memory_order_relaxed);
@@ -642,6 +644,8 @@ private:
         level_end_ = ne;
         next_.store(nb, std::memory_order_relaxed);
         ++depth_;
+        if constexpr (CountsEvents<M>)
+            level_events_ = model_.save_events();
         phase_ = Phase::expand;
     }
 
@@ -728,6 +732,12 @@ private:
             }
         }
         out_.cut_states = states;
+        if constexpr (CountsEvents<M>) {
+            model_.restore_events(level_events_);
+            for (uint64_t i = level_begin_; i < level_end_; ++i)
+                if (uint32_t(words_.at(uint32_t(i), 0).load(std::memory_order_relaxed)) <= r)
+                    model_.for_each_successor(store_.open(uint32_t(i), locals_[0].cursor), [](Label, const uint8_t*) {});
+        }
     }
 
     const M& model_;
@@ -743,6 +753,7 @@ private:
 
     StateWords words_;
     std::vector<Local> locals_;
+    std::vector<uint64_t> level_events_;   // the model's event counts at the level's start (CountsEvents)
     Out out_;
     std::mutex limit_mutex_;
     std::atomic<bool> stop_{false}, pause_{false};

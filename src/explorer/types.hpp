@@ -25,6 +25,17 @@ concept CostedModel = Model<M> && requires(const M& m, Label l, const uint8_t* s
     { m.step_cost(l, s, s) } -> std::same_as<StepCost>;   // (label, before, after)
 };
 
+// A model that counts events while it generates successors (the kernel's
+// wasted wakeups and blocked_donor races). When --shortest-only cuts a level
+// short, the parallel searches roll the counts back to the level's start and
+// generate again the successors of the parents one thread would have
+// expanded, so the counts do not depend on the thread count either.
+template <class M>
+concept CountsEvents = Model<M> && requires(const M& m, const std::vector<uint64_t>& v) {
+    { m.save_events() } -> std::same_as<std::vector<uint64_t>>;
+    m.restore_events(v);
+};
+
 // A model with a symmetry reduction (kernel: interchangeable tasks).
 // canonicalise(s) rewrites s in place to the representative of its class of
 // symmetric states: a permutation of s, the same bytes for every state of

@@ -95,6 +95,19 @@ public:
     enum Event { wasted_wakeup, donor_race_a, donor_race_b, event_count_ };
     uint64_t events(Event e) const { return events_[e].v.load(std::memory_order_relaxed); }
     uint64_t wasted_wakeups() const { return events(wasted_wakeup); }
+    // All the counts, and setting them back (explorer/types.hpp CountsEvents).
+    std::vector<uint64_t> save_events() const
+    {
+        std::vector<uint64_t> v;
+        for (const Counter& c : events_)
+            v.push_back(c.v.load(std::memory_order_relaxed));
+        return v;
+    }
+    void restore_events(const std::vector<uint64_t>& v) const
+    {
+        for (size_t e = 0; e < v.size() && e < event_count_; ++e)
+            events_[e].v.store(v[e], std::memory_order_relaxed);
+    }
 
 private:
     // Copies of the model start from the same counts.

@@ -71,6 +71,8 @@ public:
     }
     bool reduces() const { return sym_ != nullptr; }
     void canonicalise(uint8_t* s) const { sym_->canonicalise(s); }
+    std::vector<uint64_t> save_events() const { return model_.save_events(); }
+    void restore_events(const std::vector<uint64_t>& v) const { model_.restore_events(v); }
     const Model& model() const { return model_; }
 
 private:
