@@ -1,19 +1,20 @@
 // The lossy modes (one thread): compact (hash compaction: a table of 64-bit
 // fingerprints) and bitstate (a bit array, k bits per state). Neither keeps a
-// state's bytes once its level is expanded: the BFS queue holds the full
-// states of the level being expanded and of the next one, and every state
-// keeps its parent's index and its step number among the parent's
-// successors (6 bytes, the trail: on disk once its level is expanded), so a
-// counterexample is rebuilt by replaying the steps from the initial state.
-// A violation found is therefore real; "no violation" is not a proof: two
-// states may share a fingerprint (or a state may find all its bits set by
-// others), and the second is never explored.
+// state's bytes once its level is expanded: the BFS queues hold the full
+// states of the level being expanded and of the next one (past 64 MiB in
+// temporary files, level_queue.hpp), and every state keeps its parent's
+// index and its step number among the parent's successors (6 bytes, the
+// trail: on disk once its level is expanded), so a counterexample is
+// rebuilt by replaying the steps from the initial state. A violation found
+// is therefore real; "no violation" is not a proof: two states may share a
+// fingerprint (or a state may find all its bits set by others), and the
+// second is never explored.
 //
 // The search order is the exact one-thread order: when no state is missed,
 // the states, transitions, depth and counterexample are those of exact mode.
 // With cheapest_shortest, a state of the next level reached again by a
-// cheaper path is re-parented through an exact index of the next level's
-// queue (by bytes), as in exact mode.
+// cheaper path is re-parented, as in exact mode: the next level's index by
+// hash finds it, and its bytes are compared before its trail entry changes.
 #pragma once
 #include <xxhash.h>
 
