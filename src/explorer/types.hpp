@@ -155,8 +155,8 @@ struct Options {
     uint64_t bitstate_bytes = 0;   // bitstate: the bit array (0: half the memory limit, at most 512 MiB)
     unsigned hash_functions = 3;   // bitstate: bits per state
     const Reduction* reduction = nullptr;   // null: every state is expanded fully
-    // One-thread lossy modes, plain order: the bytes of a level's states
-    // kept in memory; the rest go to a temporary file (0: all in memory).
+    // One-thread lossy modes: the bytes of a level's states kept in
+    // memory; the rest go to a temporary file (0: all in memory).
     uint64_t level_memory = default_level_memory;
 };
 
