@@ -130,7 +130,7 @@ int main(int argc, char** argv)
         std::cerr << "proxycheck: out of memory\n";
         return 3;
     } catch (const std::exception& e) {
-        // The system failed us (the lossy trail's temporary file could not be read back): say so, no crash.
+        // The system failed us (a lossy mode's temporary file could not be read back): say so, no crash.
         std::fflush(stdout);
         std::cerr << "proxycheck: error: " << e.what() << "\n";
         return 2;

@@ -27,10 +27,10 @@ namespace pxc::explorer {
 class LevelQueue {
 public:
     explicit LevelQueue(size_t state_size, size_t resident = 0)
-        : size_(state_size), rec_((8 + state_size + 7) / 8 * 8), resident_(resident)
+        : size_(state_size), rec_(record_bytes(state_size)), resident_(resident)
     {
     }
-    static uint64_t block_bytes(size_t state_size) { return per_block * ((8 + state_size + 7) / 8 * 8); }
+    static uint64_t block_bytes(size_t state_size) { return per_block * record_bytes(state_size); }
     uint64_t count() const { return count_; }
     // In memory; and in the file, at the widest level so far.
     uint64_t bytes() const { return (held_ + (wbuf_ != nullptr) + (rbuf_ != nullptr)) * block_bytes(); }
@@ -40,7 +40,7 @@ public:
         if ((count_ & mask) != 0)
             return 0;
         const uint64_t b = count_ / per_block;
-        if (b < blocks_.size() && blocks_[b])
+        if (resident(b))
             return 0;
         return spills(b) && wbuf_ ? 0 : block_bytes();
     }
@@ -52,7 +52,7 @@ public:
     void read_state(uint64_t pos, uint8_t* out) const
     {
         const uint64_t b = pos / per_block;
-        if ((b < blocks_.size() && blocks_[b]) || b == wblock_ || b == rblock_) {
+        if (in_memory(b) || b == rblock_) {
             std::memcpy(out, state(pos), size_);
             return;
         }
@@ -80,6 +80,7 @@ public:
 
 private:
     static constexpr uint64_t per_block = 4096, mask = per_block - 1, none = ~uint64_t(0);
+    static size_t record_bytes(size_t state_size) { return (8 + state_size + 7) / 8 * 8; }   // index, cost, state
     uint64_t block_bytes() const { return per_block * rec_; }
     bool spills(uint64_t b) const { return resident_ && b >= resident_ && spill_ok_; }
     uint64_t offset(uint64_t b) const { return (b - resident_) * block_bytes(); }
@@ -94,7 +95,7 @@ private:
     // write buffer once the block before it went to the file.
     void start_block(uint64_t b)
     {
-        if (b < blocks_.size() && blocks_[b])
+        if (resident(b))
             return;   // kept from an earlier level
         if (spills(b)) {
             if (wblock_ != none && !file_.write(wbuf_.get(), block_bytes(), offset(wblock_))) {
@@ -123,14 +124,16 @@ private:
     uint8_t* rec(uint64_t pos) const
     {
         const uint64_t b = pos / per_block;
-        uint8_t* base;
-        if (b < blocks_.size() && blocks_[b])
-            base = blocks_[b].get();
-        else if (b == wblock_)
-            base = wbuf_.get();
-        else
-            base = read_back(b);
-        return base + (pos & mask) * rec_;
+        uint8_t* base = in_memory(b);
+        return (base ? base : read_back(b)) + (pos & mask) * rec_;
+    }
+    bool resident(uint64_t b) const { return b < blocks_.size() && blocks_[b]; }
+    // Block b when it is in memory (resident, or the one being filled), else null.
+    uint8_t* in_memory(uint64_t b) const
+    {
+        if (resident(b))
+            return blocks_[b].get();
+        return b == wblock_ ? wbuf_.get() : nullptr;
     }
     uint8_t* read_back(uint64_t b) const
     {
