@@ -4,7 +4,10 @@
 // in review, before it shows up as a verdict.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <utility>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -279,6 +282,67 @@ TEST_CASE("the models with interchangeable tasks keep their pinned reduced count
                 CHECK(std::string(f.verdict) == p.verdict);
             }
     }
+}
+
+namespace {
+
+// check_successor (only the invariants whose bytes a step changed) next to
+// check_state (all of them), on every new state a search meets, with the
+// search's own guarantee checked too: the parent breaks no invariant.
+struct BothWays {
+    const pxc::props::Checker& c;
+    std::atomic<uint64_t> compared = 0, skipped_parents = 0, disagreed = 0;   // several threads call
+
+    std::optional<pxc::explorer::Violation> check_state(const uint8_t* s) { return c.check_state(s); }
+    std::optional<pxc::explorer::Violation> check_deadlock(const uint8_t* s) { return c.check_deadlock(s); }
+    std::optional<pxc::explorer::Violation> check_successor(const uint8_t* parent, const uint8_t* s)
+    {
+        const auto full = c.check_state(s);
+        if (c.check_state(parent)) {
+            ++skipped_parents;
+            return full;
+        }
+        const auto fast = c.check_successor(parent, s);
+        ++compared;
+        if (bool(fast) != bool(full) ||
+            (fast && (fast->property != full->property || fast->message != full->message)))
+            ++disagreed;
+        return full;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("check_successor finds what check_state finds on every step of every bundled model")
+{
+    using pxc::explorer::Order;
+    for (const auto& dir : {"models", "models/ww"})
+        for (const auto& e : std::filesystem::directory_iterator(std::string(SOURCE_ROOT) + "/" + dir))
+            if (e.path().extension() == ".toml") {
+                CAPTURE(e.path().string());
+                const pxc::Scenario sc = pxc::load_scenario(e.path().string());
+                const pxc::kernel::Model model(sc, sc.feature_set());
+                const pxc::kernel::Symmetry sym(model);
+                const pxc::kernel::SymmetricModel reduced(model, sym.usable() ? &sym : nullptr);
+                pxc::props::Checker all(model, {});
+                using pxc::explorer::Mode;
+                for (Order order : {Order::shortest, Order::cheapest_shortest})
+                    for (const auto& [threads, mode] : {std::pair{1u, Mode::exact}, std::pair{2u, Mode::exact},
+                                                        std::pair{1u, Mode::compact}}) {
+                        CAPTURE(int(order));
+                        CAPTURE(threads);
+                        CAPTURE(int(mode));
+                        BothWays both{all};
+                        pxc::explorer::Explorer ex(reduced, both, {.max_states = 20000}, false, order,
+                                                   pxc::explorer::Options{.threads = threads, .mode = mode});
+                        const auto r = ex.run();
+                        if (threads == 1)   // (several threads may store a few states past the limit)
+                            CHECK(both.compared + 1 == r.stats.states);   // every state but the initial one
+                        CHECK(both.compared > 0);
+                        CHECK(both.skipped_parents == 0);
+                        CHECK(both.disagreed == 0);
+                    }
+            }
 }
 
 TEST_CASE("the bundled models with interchangeable tasks are the ones pinned reduced")

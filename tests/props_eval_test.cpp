@@ -218,6 +218,34 @@ TEST_CASE("deadlock properties are asked only about states with no enabled step"
                          Error);
 }
 
+TEST_CASE("check_successor evaluates again only the invariants whose bytes the step changed")
+{
+    World w;
+    Catalog c;
+    c.add_text("invariant busy: forall c in cpus: c.curr != c.idle\n"
+               "invariant queued: forall t in tasks: t.on_rq == TASK_ON_RQ_QUEUED",
+               "t.prop");
+    Checker both(w.m, c, {"busy", "queued"});
+    w.sys().cpu(0).curr() = uint8_t(A);
+    w.sys().cpu(1).curr() = uint8_t(B);
+    for (int t : {A, B, C})
+        w.sys().task(t).on_rq() = TASK_ON_RQ_QUEUED;
+    REQUIRE_FALSE(both.check_state(w.bytes.data()).has_value());
+    std::vector<uint8_t> parent = w.bytes;
+    w.sys().cpu(0).curr() = IDLE;   // breaks busy only
+    CHECK(both.check_state(w.bytes.data())->property == "busy");
+    // From a parent where both hold, the step that changed rq->curr is checked.
+    CHECK(both.check_successor(parent.data(), w.bytes.data())->property == "busy");
+    // A step that changed only C's on_rq leaves rq->curr unread: busy is not
+    // evaluated (the parent breaks the contract here, to show it), queued is.
+    parent = w.bytes;
+    w.sys().task(C).on_rq() = NOT_ON_RQ;
+    CHECK(both.check_state(w.bytes.data())->property == "busy");
+    CHECK(both.check_successor(parent.data(), w.bytes.data())->property == "queued");
+    parent = w.bytes;
+    CHECK_FALSE(both.check_successor(parent.data(), w.bytes.data()).has_value());   // nothing changed
+}
+
 TEST_CASE("on every reachable state of a model, compiled properties agree with their rewriting without the one-point "
           "rule, and with each other's De Morgan duals")
 {

@@ -347,7 +347,7 @@ private:
                     if (cheapest_ && (inserted || idx >= level_end))
                         price(store, cur, s, idx, inserted, label, batch.concrete(j));
                     if (inserted) {
-                        if (auto v = checker_.check_state(next))
+                        if (auto v = check_new_state(checker_, s, next))
                             found(idx, *v, false, depth + 1);
                     }
                 }

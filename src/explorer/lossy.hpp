@@ -351,7 +351,7 @@ private:
             const uint64_t q = next_.push(child, c, next);
             if (cheapest_)
                 index_.add(q, h.h64, c);
-            if (auto v = checker_.check_state(next))
+            if (auto v = check_new_state(checker_, s, next))
                 found(child, *v, false, depth_ + 1, true, q);
         }
         if (steps == 0) {

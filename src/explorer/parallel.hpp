@@ -375,7 +375,7 @@ private:
             if (put == Store::Put::inserted) {
                 if (store_.wants_growth(ahead / 4))
                     pause_.store(true, std::memory_order_relaxed);
-                if (auto v = checker_.check_state(next))
+                if (auto v = check_new_state(checker_, s, next))
                     L.candidates.push_back({idx, false, std::move(*v)});
             } else if (put == Store::Put::found) {
                 if (step < ample && !refused && idx < next_begin && idx != p && reduction_->proviso()) {

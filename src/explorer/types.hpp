@@ -85,6 +85,26 @@ concept Checker = requires(C& c, const uint8_t* s) {
     { c.check_deadlock(s) } -> std::same_as<std::optional<Violation>>;
 };
 
+// A checker that checks a successor against its parent more cheaply than
+// check_state (props::Checker: only the invariants whose bytes the step
+// changed).
+template <class C>
+concept ChecksSuccessors = Checker<C> && requires(C& c, const uint8_t* s) {
+    { c.check_successor(s, s) } -> std::same_as<std::optional<Violation>>;
+};
+
+// The invariants of a new state reached from `parent`, in which they all
+// hold: every state a search expands is one, since expanding stops at the
+// end of the level where the first violation is found, at the latest.
+template <Checker C>
+std::optional<Violation> check_new_state(C& c, const uint8_t* parent, const uint8_t* s)
+{
+    if constexpr (ChecksSuccessors<C>)
+        return c.check_successor(parent, s);
+    else
+        return c.check_state(s);
+}
+
 struct Limits {
     uint64_t max_states = 0;    // 0: none
     uint64_t memory_bytes = 0;  // 0: none

@@ -27,6 +27,7 @@
 #include "kernel/symmetry.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace pxc::kernel {
@@ -147,8 +148,8 @@ constexpr size_t key_bytes = 64;
 // and its image under any renaming. A reference to a task alone in its
 // class is its id (renaming fixes it), to a task of a class the class.
 struct Signature {
-    uint8_t key[max_tasks][key_bytes] = {};
-    bool linked[max_tasks] = {};   // some byte of the state names the task
+    uint8_t key[max_tasks][key_bytes];   // the first key_len bytes of each
+    bool linked[max_tasks] = {};         // some byte of the state names the task
 };
 
 }  // namespace
@@ -163,7 +164,45 @@ void Symmetry::canonicalise(uint8_t* s) const
             return uint8_t(v);
         return class_of_[size_t(v)] < 0 ? uint8_t(v) : uint8_t(0x80 | class_of_[size_t(v)]);
     };
+    // What names each task, gathered in one pass over the tasks, locks and
+    // CPUs (a later waker overwrites an earlier one, as task order goes).
+    uint8_t in_q[max_tasks], target_of[max_tasks], donor_of[max_tasks];
+    uint8_t lock_bits[max_tasks][max_locks] = {}, waiter_at[max_tasks][max_locks];
+    uint8_t cpu_bits[max_tasks][max_cpus] = {};
+    std::memset(in_q, NO_TASK, sizeof in_q);
+    std::memset(target_of, NO_TASK, sizeof target_of);
+    std::memset(donor_of, NO_TASK, sizeof donor_of);
+    std::memset(waiter_at, 0xFF, sizeof waiter_at);
+    for (int w = 0; w < n; ++w) {
+        auto waker = cs.task(w);
+        for (unsigned q = waker.wake_q(); q; q &= q - 1)
+            in_q[std::countr_zero(q)] = ref(w);
+        if (waker.wake_target() < n)
+            target_of[waker.wake_target()] = ref(w);
+        if (l.g2 && waker.blocked_donor() < n)
+            donor_of[waker.blocked_donor()] = ref(w);
+    }
+    for (int m = 0; m < l.nlocks; ++m) {
+        auto lock = cs.lock(m);
+        if (lock.owner() < n)
+            lock_bits[lock.owner()][m] |= 1;
+        if (l.ww && lock.ww_ctx() < n)
+            lock_bits[lock.ww_ctx()][m] |= 2;
+        for (int i = 0; i < n && lock.wait_list()[i] != NO_TASK; ++i)   // as waiter_index()
+            if (lock.wait_list()[i] < n && waiter_at[lock.wait_list()[i]][m] == 0xFF)
+                waiter_at[lock.wait_list()[i]][m] = uint8_t(i);
+    }
+    for (int c = 0; c < l.ncpus; ++c) {
+        auto rq = cs.cpu(c);
+        if (rq.curr() < n)
+            cpu_bits[rq.curr()][c] |= 1;
+        if (rq.donor() < n)
+            cpu_bits[rq.donor()][c] |= 2;
+        if (rq.arg_task() < n)
+            cpu_bits[rq.arg_task()][c] |= 4;
+    }
     Signature sig;
+    size_t key_len = 0;   // the same for every task
     for (int t = 0; t < n; ++t) {
         if (class_of_[size_t(t)] < 0)
             continue;
@@ -173,11 +212,13 @@ void Symmetry::canonicalise(uint8_t* s) const
         std::memcpy(k, cs.task(t).p, at);
         auto own = TaskViewT<uint8_t>{k, l.g2_off()};
         uint8_t fixed = 0, members = 0;
-        for (int u = 0; u < n; ++u)
-            if ((own.wake_q() & (1u << u)) && class_of_[size_t(u)] < 0)
+        for (unsigned q = own.wake_q(); q; q &= q - 1) {
+            const int u = std::countr_zero(q);
+            if (class_of_[size_t(u)] < 0)
                 fixed |= uint8_t(1u << u);
-            else if (own.wake_q() & (1u << u))
+            else
                 ++members;
+        }
         linked |= own.wake_q() != 0 || own.wake_target() != NO_TASK;
         own.wake_q() = fixed;
         k[at++] = members;
@@ -189,33 +230,22 @@ void Symmetry::canonicalise(uint8_t* s) const
             k[at++] = ref(d);
         }
         for (int m = 0; m < l.nlocks; ++m) {
-            auto lock = cs.lock(m);
-            k[at++] = uint8_t((lock.owner() == t) | (l.ww && lock.ww_ctx() == t) << 1);
-            k[at++] = uint8_t(lock.waiter_index(t));
+            k[at++] = lock_bits[t][m];
+            k[at++] = waiter_at[t][m];
             linked |= k[at - 2] != 0 || k[at - 1] != 0xFF;
         }
         for (int c = 0; c < l.ncpus; ++c) {
-            auto rq = cs.cpu(c);
-            k[at++] = uint8_t((rq.curr() == t) | (rq.donor() == t) << 1 | (rq.arg_task() == t) << 2);
+            k[at++] = cpu_bits[t][c];
             linked |= k[at - 1] != 0;
         }
-        uint8_t in_q = NO_TASK, target_of = NO_TASK, donor_of = NO_TASK;
-        for (int w = 0; w < n; ++w) {
-            auto waker = cs.task(w);
-            if (waker.wake_q() & (1u << t))
-                in_q = ref(w);
-            if (waker.wake_target() == t)
-                target_of = ref(w);
-            if (l.g2 && waker.blocked_donor() == t)
-                donor_of = ref(w);
-        }
-        k[at++] = in_q;
-        k[at++] = target_of;
-        k[at++] = donor_of;
-        linked |= in_q != NO_TASK || target_of != NO_TASK || donor_of != NO_TASK;
+        k[at++] = in_q[t];
+        k[at++] = target_of[t];
+        k[at++] = donor_of[t];
+        linked |= in_q[t] != NO_TASK || target_of[t] != NO_TASK || donor_of[t] != NO_TASK;
+        key_len = at;
     }
-    auto less = [&](int a, int b) { return std::memcmp(sig.key[a], sig.key[b], key_bytes) < 0; };
-    auto equal = [&](int a, int b) { return std::memcmp(sig.key[a], sig.key[b], key_bytes) == 0; };
+    auto less = [&](int a, int b) { return std::memcmp(sig.key[a], sig.key[b], key_len) < 0; };
+    auto equal = [&](int a, int b) { return std::memcmp(sig.key[a], sig.key[b], key_len) == 0; };
 
     // Each class sorted by signature. Tasks with equal signatures that
     // nothing names are byte-identical and nameless: their order does not
@@ -231,7 +261,11 @@ void Symmetry::canonicalise(uint8_t* s) const
         const auto& cls = classes_[c];
         const int size = int(cls.size());
         std::copy(cls.begin(), cls.end(), order[c]);
-        std::stable_sort(order[c], order[c] + size, less);
+        // Insertion sort: stable, and on a handful of tasks without the
+        // buffer std::stable_sort allocates (once per successor).
+        for (int i = 1; i < size; ++i)
+            for (int j = i; j > 0 && less(order[c][j], order[c][j - 1]); --j)
+                std::swap(order[c][j], order[c][j - 1]);
         for (int i = 0; i < size; ++i)
             identity &= order[c][i] == cls[size_t(i)];
         for (int i = 0; i < size;) {

@@ -1,6 +1,8 @@
 // The explorer's Checker for a chosen set of properties: .prop properties
 // compiled against the model once, built-in C++ ones called directly.
 #pragma once
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,15 +24,25 @@ public:
     }
 
     std::optional<explorer::Violation> check_state(const uint8_t* s) const { return run(invariants_, s); }
+    // check_state(s) for a successor of `parent`, a state every invariant
+    // holds in: an invariant is evaluated again only when the step changed
+    // a byte it reads (its visible bytes, visibility.hpp). A property is a
+    // function of the bytes it reads, so the others still hold, and the
+    // first violated invariant is the one check_state finds.
+    std::optional<explorer::Violation> check_successor(const uint8_t* parent, const uint8_t* s) const;
     std::optional<explorer::Violation> check_deadlock(const uint8_t* s) const { return run(deadlocks_, s); }
     const std::vector<const Property*>& selected() const { return selected_; }
 
 private:
+    // One bit per byte of a state.
+    using Bytes = std::array<uint64_t, (kernel::max_state_bytes + 63) / 64>;
     struct Entry {
         const Property* property;
         std::unique_ptr<Compiled> code;   // null for a built-in C++ property
+        Bytes reads;                      // invariants: the bytes it reads
     };
     std::optional<explorer::Violation> run(const std::vector<Entry>& entries, const uint8_t* s) const;
+    std::optional<explorer::Violation> check(const Entry& e, const uint8_t* s) const;
 
     const kernel::Model& model_;
     std::vector<const Property*> selected_;
