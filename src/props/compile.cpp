@@ -1,5 +1,8 @@
 #include "props/compile.hpp"
 
+#include <optional>
+#include <type_traits>
+
 #include "kernel/state.hpp"
 
 namespace pxc::props {
@@ -206,11 +209,66 @@ Operand constant(int64_t k)
     return o;
 }
 
+// Folding: an operation on values the model fixes (rq->idle, the v7.2
+// fields of a state without them) is done once here, and and / or / ->
+// with one fixed side keep only what the result still depends on, so a
+// property pays nothing for a clause that cannot matter on this model.
+// Boolean operands are 0 or 1, and reading the state has no side effect,
+// so dropping an operand changes no value.
+template <class Op>
+std::optional<Operand> fold(const Operand& x, const Operand* y)
+{
+    const bool cx = x.kind == K::constant, cy = y && y->kind == K::constant;
+    if constexpr (std::is_same_v<Op, Not>) {
+        if (cx)
+            return constant(!x.k);
+    } else if constexpr (std::is_same_v<Op, And>) {
+        if (cx)
+            return x.k ? *y : constant(0);
+        if (cy)
+            return y->k ? x : constant(0);
+    } else if constexpr (std::is_same_v<Op, Or>) {
+        if (cx)
+            return x.k ? constant(1) : *y;
+        if (cy)
+            return y->k ? constant(1) : x;
+    } else if constexpr (std::is_same_v<Op, Implies> || std::is_same_v<Op, RangeImplies>) {
+        if ((cx && !x.k) || (cy && y->k))
+            return constant(1);
+        if (cx && std::is_same_v<Op, Implies>)
+            return *y;
+    } else if constexpr (std::is_same_v<Op, Eq> || std::is_same_v<Op, Ne> || std::is_same_v<Op, Lt> ||
+                         std::is_same_v<Op, Le> || std::is_same_v<Op, InMask>) {
+        if (cx && cy) {
+            Env none(nullptr, nullptr);
+            return constant(Op::apply(Node{nullptr}, none, [&] { return x.k; }, [&] { return y->k; }));
+        }
+    }
+    return std::nullopt;
+}
+
+// A quantifier whose body the model fixes: forall over true, exists over
+// false, whatever the domain.
+std::optional<Operand> fold_quantifier(bool all, const Operand& body)
+{
+    if (body.kind == K::constant && bool(body.k) == all)
+        return constant(all);
+    return std::nullopt;
+}
+
 }  // namespace
 
 Compiled::Compiled(const Expr& e, const kernel::Model& m) : model_(m), root_(operand(e)) {}
 
 int64_t Compiled::eval(Env& e) const { return get_any(root_, e); }
+
+size_t Compiled::nodes() const
+{
+    auto count = [](auto& self, const Operand& o) -> size_t {
+        return o.kind == K::node ? 1 + self(self, o.n->x) + self(self, o.n->y) : 0;
+    };
+    return count(count, root_);
+}
 
 Operand Compiled::node(Node n)
 {
@@ -228,6 +286,8 @@ Operand Compiled::binary(const Expr& a, const Expr* b)
     n.x = operand(a);
     if (b)
         n.y = operand(*b);
+    if (auto f = fold<Op>(n.x, b ? &n.y : nullptr))
+        return *f;
     return node(pick<Op>(n));
 }
 
@@ -271,6 +331,8 @@ Operand Compiled::access(const Expr& e)
 {
     if (e.type == Type::wait_list)   // a wait_list value is its lock
         return operand(e.arg(0));
+    if (const auto v = fixed_value(*e.access, model_))
+        return constant(*v);
     if (e.access->locate) {
         const ByteLoc loc = e.access->locate(model_);
         if (e.arg(0).op != Op::var) {   // no such expression yet: objects are bound variables
@@ -307,13 +369,16 @@ Operand Compiled::conjunction(const std::vector<const Expr*>& conjuncts, const O
         Node n{nullptr};
         n.x = chain;
         n.y = operand(*conjuncts[i]);
-        chain = node(pick<And>(n));
+        const auto f = fold<And>(n.x, &n.y);
+        chain = f ? *f : node(pick<And>(n));
     }
     if (!then)
         return chain;
     Node n{nullptr};
     n.x = chain;
     n.y = *then;
+    if (auto f = fold<Implies>(n.x, &n.y))
+        return *f;
     return node(pick<Implies>(n));
 }
 
@@ -343,17 +408,25 @@ Operand Compiled::quantifier(const Expr& e)
             } else {
                 n.x = conjunction(conjuncts, nullptr);
             }
+            if (auto f = fold_quantifier(all, n.x))
+                return *f;
             return node(all ? pick<Point<true>>(n) : pick<Point<false>>(n));
         }
         if (consequent) {
             n.x = operand(body.arg(0));
             n.y = operand(body.arg(1));
+            if (auto f = fold<RangeImplies>(n.x, &n.y))
+                return *f;
             return node(pick<RangeImplies>(n));
         }
         n.x = operand(body);
+        if (auto f = fold_quantifier(all, n.x))
+            return *f;
         return node(all ? pick<Range<true>>(n) : pick<Range<false>>(n));
     }
     n.x = operand(body);
+    if (auto f = fold_quantifier(all, n.x))
+        return *f;
     n.y = operand(domain);
     if (domain.type == Type::cpumask)
         return node(all ? pick<Mask<true>>(n) : pick<Mask<false>>(n));

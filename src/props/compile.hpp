@@ -75,6 +75,9 @@ public:
     Compiled& operator=(const Compiled&) = delete;
 
     int64_t eval(Env& e) const;
+    // The nodes reachable from the root, the most evaluated per state (0:
+    // folded to a constant, or one inline read).
+    size_t nodes() const;
 
 private:
     Operand operand(const Expr& e);

@@ -201,6 +201,17 @@ std::optional<Constant> find_constant(std::string_view name)
     return std::nullopt;
 }
 
+std::optional<int64_t> fixed_value(const Access& a, const Model& m)
+{
+    if (a.name == "idle")
+        return IDLE;
+    if (!m.layout().g2 && a.name == "is_blocked")
+        return 0;
+    if (!m.layout().g2 && a.name == "blocked_donor")
+        return NO_TASK;
+    return std::nullopt;
+}
+
 int64_t none_value(Type t) { return t == Type::task_or_none ? NO_TASK : BLOCKED_ON_NULL; }
 
 bool wait_list_contains(const Model& m, const uint8_t* s, int64_t l, int64_t t)

@@ -61,6 +61,10 @@ std::optional<Constant> find_constant(std::string_view name);
 // The encoding of `none` for a value of type t (task or lock family).
 int64_t none_value(Type t);
 
+// The value of a field or predicate when the model fixes it whatever the
+// state (rq->idle; the v7.2 fields of a state that has none), else nullopt.
+std::optional<int64_t> fixed_value(const Access& a, const kernel::Model& m);
+
 // lock->wait_list, for `in` and for quantifiers over it.
 bool wait_list_contains(const kernel::Model& m, const uint8_t* s, int64_t lock, int64_t task);
 int64_t wait_list_at(const kernel::Model& m, const uint8_t* s, int64_t lock, int i);   // NO_TASK past the end
