@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <tuple>
 #include <utility>
 #include <optional>
 #include <set>
@@ -326,15 +327,20 @@ TEST_CASE("check_successor finds what check_state finds on every step of every b
                 const pxc::kernel::SymmetricModel reduced(model, sym.usable() ? &sym : nullptr);
                 pxc::props::Checker all(model, {});
                 using pxc::explorer::Mode;
+                using pxc::explorer::StoreKind;
                 for (Order order : {Order::shortest, Order::cheapest_shortest})
-                    for (const auto& [threads, mode] : {std::pair{1u, Mode::exact}, std::pair{2u, Mode::exact},
-                                                        std::pair{1u, Mode::compact}}) {
+                    for (const auto& [threads, mode, store] :
+                         {std::tuple{1u, Mode::exact, StoreKind::flat}, std::tuple{2u, Mode::exact, StoreKind::flat},
+                          std::tuple{1u, Mode::exact, StoreKind::tree}, std::tuple{2u, Mode::exact, StoreKind::tree},
+                          std::tuple{1u, Mode::compact, StoreKind::flat}}) {
                         CAPTURE(int(order));
                         CAPTURE(threads);
                         CAPTURE(int(mode));
+                        CAPTURE(int(store));
                         BothWays both{all};
-                        pxc::explorer::Explorer ex(reduced, both, {.max_states = 20000}, false, order,
-                                                   pxc::explorer::Options{.threads = threads, .mode = mode});
+                        pxc::explorer::Explorer ex(
+                            reduced, both, {.max_states = 20000}, false, order,
+                            pxc::explorer::Options{.threads = threads, .mode = mode, .store = store});
                         const auto r = ex.run();
                         if (threads == 1)   // (several threads may store a few states past the limit)
                             CHECK(both.compared + 1 == r.stats.states);   // every state but the initial one
