@@ -127,6 +127,50 @@ TEST_CASE("por: visible bytes of the selected invariants")
     CHECK(std::count(none.begin(), none.end(), 0) == long(none.size()));
 }
 
+TEST_CASE("por: holds() reads only the bytes marked visible for it, on every state of the bundled models")
+{
+    // mutual_exclusion reads holds(t, m) and lock->owner: its visible bytes
+    // are each task's program position (and ww context) and the owners.
+    // Changing any other byte of a task must leave every holds() as it was.
+    int states = 0;
+    for (const char* file : {"models/contention.toml", "models/ww/test-cycle3-1cpu-wound-wait.toml",
+                             "models/ww/test-abba-resolve-wait-die.toml"}) {
+        INFO(file);
+        const pxc::Scenario sc = pxc::load_scenario(std::string(SOURCE_ROOT) + "/" + file);
+        const Model model(sc, sc.feature_set({}));
+        pxc::props::Checker me(model, {"mutual_exclusion"});
+        const auto vis = pxc::props::visible_bytes(model, me.selected());
+        const pxc::kernel::Layout& l = model.layout();
+        const std::vector<uint8_t> probe(l.size);
+        const auto task0 = model.view(probe.data()).task(0);
+        CHECK(vis[size_t(&task0.pc_op() - probe.data())]);
+        CHECK(!vis[size_t(&task0.on_rq() - probe.data())]);
+        CHECK(!vis[size_t(&task0.cpus_mask() - probe.data())]);
+        pxc::props::Checker none(model, {"no_kernel_warning"});
+        pxc::explorer::Limits small;
+        small.max_states = 3000;
+        pxc::explorer::Explorer ex(model, none, small, false);
+        const auto r = ex.run();
+        int changed = 0;
+        for (uint32_t i = 0; i < r.stats.states; ++i, ++states) {
+            std::vector<uint8_t> s(ex.state(i), ex.state(i) + l.size);
+            for (size_t b = l.task_off; b < l.task_off + size_t(l.ntasks) * l.task_bytes(); ++b) {
+                if (vis[b])
+                    continue;
+                for (uint8_t v : {uint8_t(0), uint8_t(1), uint8_t(2), uint8_t(0xFF), uint8_t(s[b] ^ 1)}) {
+                    std::vector<uint8_t> o = s;
+                    o[b] = v;
+                    for (int t = 0; t < l.ntasks; ++t)
+                        for (int m = 0; m < l.nlocks; ++m)
+                            changed += model.holds(o.data(), t, m) != model.holds(s.data(), t, m);
+                }
+            }
+        }
+        CHECK(changed == 0);
+    }
+    CHECK(states > 5000);
+}
+
 namespace {
 
 // Never reports: records every state's visible projection and every terminal state.

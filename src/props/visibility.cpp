@@ -38,6 +38,20 @@ struct Marker {
         const Layout& l = m.layout();
         range(l.cpu_off, size_t(l.ncpus) * Layout::cpu_bytes);
     }
+    // holds(t, m): what Model::holds reads of every task, its program
+    // position and, with ww_mutexes, its acquire context and back-off.
+    void holds()
+    {
+        static const uint8_t probe[max_state_bytes] = {};
+        for (int t = 0; t < m.layout().ntasks; ++t) {
+            const auto task = m.view(probe).task(t);
+            for (const uint8_t* b : {&task.pc_op(), &task.pc()})
+                range(size_t(b - probe), 1);
+            if (m.layout().ww)
+                for (const uint8_t* b : {&task.ww_acquired(), &task.ww_flags(), &task.ww_locks()})
+                    range(size_t(b - probe), 1);
+        }
+    }
     void globals()
     {
         const Layout& l = m.layout();
@@ -57,7 +71,9 @@ struct Marker {
             return;
         }
         const std::string_view n = a.name;
-        if (n == "blocked_donor" || n == "is_blocked" || n == "done" || n == "holds")
+        if (n == "holds")
+            holds();
+        else if (n == "blocked_donor" || n == "is_blocked" || n == "done")
             tasks();
         else if (n == "waiting_on")
             tasks(), locks();
