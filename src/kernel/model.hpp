@@ -78,7 +78,8 @@ public:
     std::string where(int t, const uint8_t* s) const;       // "lock M1 (LOCK_SCHEDULE)"
 
     // holds(t, m): t's program is between the end of `lock m` and the start
-    // of `unlock m` (the owner word may lag behind during handoff).
+    // of `unlock m` (the owner word may lag behind during handoff). It reads
+    // t's pc_op, pc and ww context only: props/visibility.cpp says so.
     bool holds(const uint8_t* s, int t, int m) const;
     CurrentOp current_op(const uint8_t* s, int t) const;
     // The lock a task sleeps for inside __mutex_lock_common(), or -1.

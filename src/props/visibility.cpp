@@ -1,6 +1,9 @@
 // The visible bytes of the selected properties, read off their syntax
 // trees: a one-byte field marks its byte in every object, a computed field
-// or predicate the records it reads (see fields.cpp for each).
+// or predicate the records it reads (see fields.cpp for each), holds() the
+// task bytes Model::holds reads. The checker skips an invariant after a
+// step that changed none of its bytes, so a byte left out here is a
+// violation missed, not only a weaker reduction.
 #include "props/visibility.hpp"
 
 #include <string_view>
