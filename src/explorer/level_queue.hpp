@@ -22,8 +22,9 @@ namespace pxc::explorer {
 // With `resident` > 0 blocks, the blocks past those go to an unlinked
 // temporary file as they fill, and are read back one at a time: a level
 // that is pushed once and then read once in order (the one-thread lossy
-// search) costs `resident` + 2 blocks of memory however wide it is. A state's bytes then stay valid only until a state of another
-// block is read. When the file cannot be written the blocks stay in memory.
+// search) costs `resident` + 2 blocks of memory however wide it is. A
+// state's bytes then stay valid only until a state of another block is
+// read. When the file cannot be written the blocks stay in memory.
 class LevelQueue {
 public:
     explicit LevelQueue(size_t state_size, size_t resident = 0)
