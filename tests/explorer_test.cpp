@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -1195,6 +1196,98 @@ TEST_CASE("the state store's put() stores each state once when threads race to i
             wrong += seen[t][i] != seen[0][i] || std::memcmp(store.state(seen[t][i]), bytes(i).data(), 4) != 0 ||
                      (i > 0 && store.label(seen[t][i]) != Label(i));
     CHECK(wrong == 0u);
+}
+
+TEST_CASE("put() with per-thread blocks leaves holes that close_holes() fills with the last states")
+{
+    StateStore store(4);
+    store.enable_costs();
+    store.insert(bytes(0).data(), no_parent, 0);
+    store.sync_reserved();
+    std::atomic<bool> stop{false};
+    constexpr uint32_t n = 1000;   // 1 .. n-1 by three threads, each in its own blocks
+    REQUIRE(store.reserve_ahead(4 * n, 0));
+    std::vector<StateStore::Block> blocks(3);
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < 3; ++t)
+        pool.emplace_back([&, t] {
+            for (uint32_t i = 1 + t; i < n; i += 3) {
+                const auto b = bytes(i);
+                const auto [idx, put] = store.put(
+                    b.data(), XXH3_64bits(b.data(), 4), max_store_states, i - 1, Label(i),
+                    [&](uint32_t at) { return store.set_cost(at, PathCost(i)), true; }, stop, &blocks[t]);
+                CHECK(put == StateStore::Put::inserted);
+                CHECK(idx >= blocks[t].end - StateStore::block_states);   // from this thread's block
+                CHECK(idx < blocks[t].end);
+            }
+        });
+    for (std::thread& th : pool)
+        th.join();
+    std::vector<uint64_t> holes;
+    for (const StateStore::Block& b : blocks)
+        for (uint64_t i = b.next; i < b.end; ++i)
+            holes.push_back(i);
+    CHECK(holes.size() > 0u);
+    CHECK(store.count() == n + holes.size());
+    std::map<uint32_t, uint32_t> moves;
+    store.close_holes(holes, [&](uint32_t from, uint32_t to) { moves[from] = to; });
+    CHECK(store.count() == n);
+    for (const auto& [from, to] : moves) {
+        CHECK(from >= n);   // only states beyond the end move, each into a hole below it
+        CHECK(to < n);
+        CHECK(std::find(holes.begin(), holes.end(), to) != holes.end());
+    }
+    // Every state is found at an index below n, with its parent, label and cost.
+    std::vector<bool> seen(n, false);
+    for (uint32_t i = 0; i < n; ++i) {
+        const auto [idx, inserted] = store.insert(bytes(i).data(), 0, 0);
+        REQUIRE(!inserted);
+        REQUIRE(idx < n);
+        CHECK(!seen[idx]);
+        seen[idx] = true;
+        CHECK(std::memcmp(store.state(idx), bytes(i).data(), 4) == 0);
+        if (i > 0) {
+            CHECK(store.parent(idx) == i - 1);
+            CHECK(store.label(idx) == Label(i));
+            CHECK(store.cost(idx) == PathCost(i));
+        }
+    }
+}
+
+TEST_CASE("close_holes() moves exactly the states beyond the end into the holes, in order")
+{
+    // One thread, two blocks: 1..10 in the first block [1, 65), 11..100 in
+    // [65, 129) and [129, 193). Holes: 11..64 and 155..192; the 54 states at
+    // 101..154 move down into 11..64, the last one first.
+    StateStore store(4);
+    store.insert(bytes(0).data(), no_parent, 0);
+    store.sync_reserved();
+    std::atomic<bool> stop{false};
+    REQUIRE(store.reserve_ahead(200, 0));
+    StateStore::Block a, b;
+    for (uint32_t i = 1; i <= 100; ++i) {
+        const auto v = bytes(i);
+        store.put(v.data(), XXH3_64bits(v.data(), 4), max_store_states, 0, Label(i), [](uint32_t) { return true; },
+                  stop, i <= 10 ? &a : &b);
+    }
+    CHECK(store.count() == 193u);
+    std::vector<uint64_t> holes;
+    for (const StateStore::Block* k : {&a, &b})
+        for (uint64_t i = k->next; i < k->end; ++i)
+            holes.push_back(i);
+    CHECK(holes.size() == 92u);
+    std::vector<std::pair<uint32_t, uint32_t>> moves;
+    store.close_holes(holes, [&](uint32_t from, uint32_t to) { moves.emplace_back(from, to); });
+    CHECK(store.count() == 101u);
+    REQUIRE(moves.size() == 54u);
+    for (uint32_t k = 0; k < 54; ++k)
+        CHECK(moves[k] == std::pair<uint32_t, uint32_t>(154 - k, 11 + k));
+    for (uint32_t i = 0; i <= 100; ++i) {
+        const auto [idx, inserted] = store.insert(bytes(i).data(), 0, 0);
+        CHECK(!inserted);
+        CHECK(idx <= 100u);
+        CHECK(store.label(idx) == Label(i));
+    }
 }
 
 // ---------------------------------------------------------------------------

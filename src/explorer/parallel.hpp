@@ -176,7 +176,7 @@ public:
         worker(0, sync);
         for (std::thread& th : pool)
             th.join();
-        out_.states = store_.count() - store_.lost();
+        out_.states = store_.count() - store_.lost() - holes().size();
         out_.peak_bytes = std::max(peak_bytes_, store_.peak_bytes());
         if (out_.cut_states)
             out_.states = *out_.cut_states;
@@ -206,6 +206,7 @@ private:
         uint64_t transitions = 0, terminals = 0, ample_states = 0, proviso_full = 0;
         std::vector<Candidate> candidates;
         unsigned since_check = 0;
+        StateStore::Block block;   // the flat store: this thread's indices for new states
     };
     struct Between {
         ParallelSearch* self;
@@ -370,7 +371,7 @@ private:
             if constexpr (tree)
                 stored = store_.put_root(step, L.cursor, max_count_, fill, stop_);
             else
-                stored = store_.put(next, L.batch.hash(step), max_count_, p, label, fill, stop_);
+                stored = store_.put(next, L.batch.hash(step), max_count_, p, label, fill, stop_, &L.block);
             const auto [idx, put] = stored;
             if (put == Store::Put::inserted) {
                 if (store_.wants_growth(ahead / 4))
@@ -508,8 +509,40 @@ private:
         }
     }
 
+    // The indices the threads' blocks took and left unused (the flat store).
+    std::vector<uint64_t> holes() const
+    {
+        std::vector<uint64_t> h;
+        if constexpr (!tree)
+            for (const Local& L : locals_)
+                for (uint64_t i = L.block.next; i < L.block.end; ++i)
+                    h.push_back(i);
+        return h;
+    }
+
+    // The level is complete: its states are made consecutive (the search
+    // reads a level as a range of indices), with their per-state words and
+    // the violations found among them.
+    void close_holes()
+    {
+        if constexpr (!tree) {
+            store_.close_holes(holes(), [&](uint32_t from, uint32_t to) {
+                for (unsigned w = 0; w < (cheapest_ ? 2u : 1u); ++w)
+                    words_.at(to, w).store(words_.at(from, w).load(std::memory_order_relaxed),
+                                           std::memory_order_relaxed);
+                for (Local& L : locals_)
+                    for (Candidate& c : L.candidates)
+                        if (!c.terminal && c.state == from)
+                            c.state = to;
+            });
+            for (Local& L : locals_)
+                L.block = {};
+        }
+    }
+
     void end_level()
     {
+        close_holes();
         const uint64_t nb = level_end_, ne = store_.count();
         for (const Local& L : locals_)
             if (!L.candidates.empty()) {

@@ -19,6 +19,7 @@
 #pragma once
 #include <xxhash.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -27,6 +28,7 @@
 #include <new>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "explorer/alloc.hpp"
 #include "explorer/cost.hpp"
@@ -210,6 +212,17 @@ public:
         }
     }
 
+    // A thread's own run of indices for put(). Taking them block_states at a
+    // time, rather than one shared increment per new state, keeps the
+    // threads' new states (bytes, parents, labels, and what the caller keeps
+    // per index) in cache lines of their own. What is left of the blocks when
+    // a level ends is holes, closed by close_holes() before the level is used.
+    struct Block {
+        uint64_t next = 0, end = 0;
+        uint64_t left() const { return end - next; }
+    };
+    static constexpr uint64_t block_states = 64;
+
     // Many threads. `h` is XXH3_64bits of the bytes. A new state is stored
     // only while count() < max_count (refused otherwise), its bytes, parent
     // and label written, and fill(index) called before it is published (to
@@ -219,10 +232,13 @@ public:
     // (table_wants_growth(), grow_table() between rounds of put()).
     // refused: max_count reached (or, with lost(), memory); table_full: the
     // table is 15/16 full (the caller did not let it grow in time).
+    //
+    // With a Block, the new index comes from the thread's own run of
+    // indices (see Block); without, from the shared count.
     enum class Put { found, inserted, refused, table_full };
     template <class Fill>
     std::pair<uint32_t, Put> put(const uint8_t* bytes, uint64_t h, uint64_t max_count, uint32_t parent, Label label,
-                                 Fill&& fill, const std::atomic<bool>& stop)
+                                 Fill&& fill, const std::atomic<bool>& stop, Block* block = nullptr)
     {
         const uint32_t tag = tag_of(h);
         const size_t mask = table_size_ - 1;
@@ -240,8 +256,9 @@ public:
                     }
                     if (table_[slot].compare_exchange_strong(e, uint64_t(tag) << 32 | busy_index,
                                                              std::memory_order_acquire)) {
-                        const uint32_t idx = uint32_t(count_.fetch_add(1, std::memory_order_relaxed));
-                        bool stored = ensure_chunk(idx >> chunk_bits, 0);
+                        const uint64_t taken = block ? take(*block) : count_.fetch_add(1, std::memory_order_relaxed);
+                        const uint32_t idx = uint32_t(taken);
+                        bool stored = taken < max_store_states && ensure_chunk(idx >> chunk_bits, 0);
                         if (stored) {
                             write(idx, bytes, parent, label);
                             stored = fill(idx);
@@ -275,6 +292,29 @@ public:
             }
         }
     }
+
+    // Closes the holes (indices taken but never used: each block's left())
+    // among the newest states, with no put() running: the last states move
+    // down into them, each with its table entry, parent, label and cost;
+    // moved(from, to) lets the caller move what it keeps per index. After,
+    // count() is the number of states.
+    template <class Moved>
+    void close_holes(std::vector<uint64_t> holes, Moved&& moved)
+    {
+        std::sort(holes.begin(), holes.end());
+        const uint64_t end = count(), real = end - holes.size();
+        uint64_t from = end;
+        size_t above = holes.size();   // holes[above..] are at or over `from`
+        for (size_t k = 0; k < holes.size() && holes[k] < real; ++k) {
+            // The last state not yet moved that is no hole.
+            for (--from; above > 0 && holes[above - 1] == from; --from)
+                --above;
+            move(uint32_t(from), uint32_t(holes[k]));
+            moved(uint32_t(from), uint32_t(holes[k]));
+        }
+        count_.store(real, std::memory_order_release);
+    }
+
     // States whose index was taken but whose chunk could not be allocated
     // (put() refused them after taking an index): count() - lost() were stored.
     uint64_t lost() const { return lost_.load(std::memory_order_relaxed); }
@@ -400,6 +440,30 @@ private:
         else
             std::free(p);
         return true;
+    }
+
+    uint64_t take(Block& b)
+    {
+        if (b.next == b.end) {
+            b.next = count_.fetch_add(block_states, std::memory_order_relaxed);
+            b.end = b.next + block_states;
+        }
+        return b.next++;
+    }
+
+    // close_holes(): state `from` becomes state `to` (its table entry follows).
+    void move(uint32_t from, uint32_t to)
+    {
+        const uint8_t* bytes = state(from);
+        const uint64_t h = XXH3_64bits(bytes, size_);
+        const uint64_t was = uint64_t(tag_of(h)) << 32 | from;
+        for (size_t slot = home(h);; slot = (slot + 1) & (table_size_ - 1))
+            if (table_[slot].load(std::memory_order_relaxed) == was) {
+                table_[slot].store(uint64_t(tag_of(h)) << 32 | to, std::memory_order_relaxed);
+                break;
+            }
+        std::memcpy(const_cast<uint8_t*>(state(to)), bytes, stride_);
+        set_parent(to, parent(from), label(from));
     }
 
     void write(uint32_t idx, const uint8_t* bytes, uint32_t parent, Label label)
