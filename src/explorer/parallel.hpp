@@ -26,6 +26,12 @@
 // complete level is ranked (also shared). Limits stop every thread at its
 // next parent.
 //
+// With the flat store each thread takes its new states' indices 64 at a
+// time (StateStore::Block), so that the threads write to cache lines of
+// their own; a complete level's unused indices are closed (close_holes())
+// before it is ranked. (Tried on the tree store's root table as well: no
+// faster on two threads, so it takes its indices one at a time.)
+//
 // The tree store (Store = TreeStore) keeps no parents: a path is rebuilt by
 // expanding the level above again in the one-thread order, so a ranked level
 // is moved into that order (Phase::reorder), and a state's rank is then its
