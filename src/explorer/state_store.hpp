@@ -218,8 +218,7 @@ public:
     // per index) in cache lines of their own. What is left of the blocks when
     // a level ends is holes, closed by close_holes() before the level is used.
     struct Block {
-        uint64_t next = 0, end = 0;
-        uint64_t left() const { return end - next; }
+        uint64_t next = 0, end = 0;   // [next, end): taken, not yet used
     };
     static constexpr uint64_t block_states = 64;
 
@@ -293,7 +292,7 @@ public:
         }
     }
 
-    // Closes the holes (indices taken but never used: each block's left())
+    // Closes the holes (indices taken but never used: each block's [next, end))
     // among the newest states, with no put() running: the last states move
     // down into them, each with its table entry, parent, label and cost;
     // moved(from, to) lets the caller move what it keeps per index. After,
