@@ -586,6 +586,28 @@ struct Lattice {
     }
 };
 
+// Lattice{n} with `pad` more bytes per state, all zero: the same graph,
+// wider levels in memory.
+struct PaddedLattice {
+    Lattice base;
+    size_t pad;
+    size_t state_size() const { return 4 + pad; }
+    void initial_state(uint8_t* out) const { std::memset(out, 0, state_size()); }
+    template <class F>
+    void for_each_successor(const uint8_t* s, F&& cb) const
+    {
+        std::vector<uint8_t> next(state_size(), 0);
+        base.for_each_successor(s, [&](Label l, const uint8_t* n) {
+            std::memcpy(next.data(), n, 4);
+            cb(l, next.data());
+        });
+    }
+    StepCost step_cost(Label l, const uint8_t* before, const uint8_t* after) const
+    {
+        return base.step_cost(l, before, after);
+    }
+};
+
 // Two bytes (depth, value): 100 steps from every state to (depth + 1,
 // (7 * value + step) % 251), up to depth 4. A parent with more than 64 steps
 // makes the parallel search rank its level by sorting.
@@ -902,6 +924,123 @@ TEST_CASE("the lossy modes keep the trail of expanded levels on disk and rebuild
             CHECK(r.stats.level_disk_bytes == 2 * 4096u * 16);
         else
             CHECK(r.stats.level_disk_bytes == 0u);
+    }
+}
+
+TEST_CASE("a parallel lossy search short of memory hands its widest levels to one thread, with the same result")
+{
+    // 160,000 states, levels up to 10,566 wide; with a budget of a few MiB the
+    // parallel search's level table and buffers stop fitting at some depth,
+    // and the one-thread search (its levels past their first blocks on disk)
+    // takes over.
+    const Flags f{[](const uint8_t* s) { return s[0] + s[1] + s[2] + s[3] == 70 && s[1] == s[2]; }};
+    const Lattice model{20};
+    struct Case {
+        Options options;
+        uint64_t from_kib, to_kib;   // the budgets tried (bitstate: its 8 MiB array included)
+    };
+    const Case cases[] = {{{.threads = 2, .mode = Mode::compact, .level_memory = 1}, 1024, 8192},   // one block in memory
+                          {{.threads = 3, .mode = Mode::bitstate, .bitstate_bytes = 8 << 20}, 8704, 15872}};
+    for (Order order : {Order::shortest, Order::cheapest_shortest})
+        for (bool violating : {false, true}) {
+            const Flags none;
+            Summary want = summarize(model, violating ? f : none, order, threads(1));
+            if (!violating)
+                want.verdict = Verdict::no_violation_found;
+            for (const Case& c : cases) {
+                unsigned handed = 0, stopped = 0, on_disk = 0;
+                for (uint64_t kib = c.from_kib; kib <= c.to_kib; kib += 1024) {
+                    CAPTURE(int(order));
+                    CAPTURE(violating);
+                    CAPTURE(int(c.options.mode));
+                    CAPTURE(kib);
+                    Flags checker = violating ? f : none;
+                    const Limits limits{.memory_bytes = kib << 10};
+                    Explorer<Lattice, Flags> e(model, checker, limits, false, order, c.options);
+                    const Result r = e.run();
+                    if (r.verdict == Verdict::incomplete) {
+                        ++stopped;
+                        CHECK(r.limit == memory_limit_text(limits));
+                        CHECK(r.stats.states < 160000u);
+                        continue;
+                    }
+                    Summary s{};
+                    s.verdict = r.verdict;
+                    s.states = r.stats.states;
+                    s.transitions = r.stats.transitions;
+                    s.terminals = r.stats.terminal_states;
+                    s.depth = r.stats.depth;
+                    if (r.finding) {
+                        s.at_terminal = r.finding->at_terminal;
+                        s.property = r.finding->violation.property;
+                        const Path p = e.path(r.finding->state);
+                        s.path = p.states;
+                        s.labels = p.labels;
+                    }
+                    CHECK(s == want);
+                    CHECK(r.stats.threads == c.options.threads);
+                    const auto& ranges = r.stats.one_thread_levels;
+                    if (!ranges.empty()) {
+                        ++handed;
+                        for (size_t i = 0; i < ranges.size(); ++i) {
+                            CHECK(ranges[i].first <= ranges[i].second);
+                            CHECK(ranges[i].second <= r.stats.depth);
+                            if (i > 0)
+                                CHECK(ranges[i - 1].second < ranges[i].first);
+                        }
+                        on_disk += r.stats.level_disk_bytes > 0;
+                    }
+                }
+                CHECK(handed >= 2);
+                if (c.options.level_memory == 1)
+                    CHECK(on_disk >= 1);
+                CHECK(stopped >= 1);
+            }
+        }
+}
+
+TEST_CASE("a parallel lossy search takes its work back from one thread when the levels have shrunk")
+{
+    // 614,656 states of 64 bytes, levels up to about 30,000 wide: the widest
+    // do not fit in the budget on two threads, the last ones do again.
+    const PaddedLattice model{Lattice{28}, 60};
+    const Flags late{[](const uint8_t* s) { return s[0] + s[1] + s[2] + s[3] == 100 && s[1] == s[2]; }};
+    for (bool violating : {false, true}) {
+        const Flags none;
+        Summary want = summarize(model, violating ? late : none, Order::cheapest_shortest, threads(1));
+        if (!violating)
+            want.verdict = Verdict::no_violation_found;
+        unsigned back = 0;
+        for (uint64_t mib = 12; mib <= 27; mib += 3) {
+            CAPTURE(violating);
+            CAPTURE(mib);
+            const Limits limits{.memory_bytes = mib << 20};
+            const Options o{.threads = 2, .mode = Mode::compact};
+            Flags checker = violating ? late : none;
+            Explorer<PaddedLattice, Flags> e(model, checker, limits, false, Order::cheapest_shortest, o);
+            const Result r = e.run();
+            if (r.verdict == Verdict::incomplete)
+                continue;   // (12 MiB: the one thread too)
+            Summary s{};
+            s.verdict = r.verdict;
+            s.states = r.stats.states;
+            s.transitions = r.stats.transitions;
+            s.terminals = r.stats.terminal_states;
+            s.depth = r.stats.depth;
+            if (r.finding) {
+                s.at_terminal = r.finding->at_terminal;
+                s.property = r.finding->violation.property;
+                const Path p = e.path(r.finding->state);
+                s.path = p.states;
+                s.labels = p.labels;
+            }
+            CHECK(s == want);
+            const auto& ranges = r.stats.one_thread_levels;
+            for (size_t i = 1; i < ranges.size(); ++i)
+                CHECK(ranges[i - 1].second < ranges[i].first);
+            back += !ranges.empty() && ranges.back().second < r.stats.depth;
+        }
+        CHECK(back >= 1);   // 15 to 21 MiB
     }
 }
 

@@ -142,6 +142,15 @@ std::string trail_text(const explorer::Stats& st)
                       double(st.level_disk_bytes) / (1 << 20));
         out += buf;
     }
+    if (!st.one_thread_levels.empty()) {
+        std::string depths;
+        for (const auto& [from, to] : st.one_thread_levels)
+            depths += (depths.empty() ? "" : ", ") + std::to_string(from) + (to > from ? "-" + std::to_string(to) : "");
+        out += "threads: " + std::to_string(st.threads) + ", one at depth" +
+               (st.one_thread_levels.size() > 1 || st.one_thread_levels[0].second > st.one_thread_levels[0].first ? "s "
+                                                                                                                   : " ") +
+               depths + " (those levels would not fit in memory on " + std::to_string(st.threads) + ")\n";
+    }
     return out;
 }
 

@@ -145,6 +145,10 @@ private:
         if (!bits_bytes)
             bits_bytes =
                 limits_.memory_bytes ? std::min<uint64_t>(limits_.memory_bytes / 2, 512ull << 20) : 64ull << 20;
+        // A level's states in memory: 64 MiB, or a sixteenth of a smaller budget.
+        uint64_t level_memory = options_.level_memory;
+        if (level_memory && limits_.memory_bytes)
+            level_memory = std::max<uint64_t>(1, std::min(level_memory, limits_.memory_bytes / 16));
         Result result;
         typename LossySearch<M, C>::Outcome out;
         try {
@@ -152,11 +156,11 @@ private:
                 plossy_ = std::make_unique<ParallelLossySearch<M, C>>(model_, checker_, limits_, progress_, cheapest_,
                                                                       options_.mode, bits_bytes,
                                                                       options_.hash_functions, options_.threads, start,
-                                                                      options_.reduction);
+                                                                      options_.reduction, level_memory);
             } else {
                 lossy_ = std::make_unique<LossySearch<M, C>>(model_, checker_, limits_, progress_, cheapest_,
                                                              options_.mode, bits_bytes, options_.hash_functions, start,
-                                                             options_.reduction, options_.level_memory);
+                                                             options_.reduction, level_memory);
             }
         } catch (const std::bad_alloc&) {
             result.limit = "out of memory";

@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <new>
 #include <optional>
@@ -68,6 +69,23 @@ inline void set_omission_stats(Stats& st, const BitState* bits, uint64_t bits_se
     st.omission_bound = std::min(1.0, bitstate_omission_bound(st.states, bits->bits(), bits->k()));
 }
 
+// What a parallel lossy search hands over to the one-thread one when its
+// next level would not fit in memory (lossy_parallel.hpp): the visited set,
+// the trail and the counts of the levels done. The level to expand next
+// follows state by state (LossySearch::take_level), in one-thread order.
+struct LossyHandover {
+    std::unique_ptr<FingerprintShards> fps;   // compact
+    std::unique_ptr<BitState> bits;           // bitstate
+    uint64_t bits_set = 0;                    // set by insert_atomic(), which BitState does not count
+    Trail trail;
+    uint32_t depth = 0;                       // the level to expand next
+    uint64_t expanded = 0;                    // the states of the levels above it
+    uint64_t prev_level = 0;                  // the states of the level above it
+    const Reduction* reduction = nullptr;
+    uint32_t por_gave_up_at = 0;
+    uint64_t ample_states = 0, proviso_full = 0, transitions = 0, terminals = 0, peak_bytes = 0;
+};
+
 template <Model M, Checker C>
 class LossySearch {
 public:
@@ -75,6 +93,7 @@ public:
         std::optional<Finding> finding;
         std::string limit;
         Stats stats;
+        bool given_back = false;   // a search taken over stopped at a level boundary for give_back()
     };
 
     LossySearch(const M& model, C& checker, const Limits& limits, Progress& progress, bool cheapest, Mode mode,
@@ -91,11 +110,65 @@ public:
             fps_ = std::make_unique<FingerprintShards>();
     }
 
+    // Takes over a parallel search's work (lossy_parallel.hpp); the level
+    // to expand next follows through take_level(), then run().
+    LossySearch(const M& model, C& checker, const Limits& limits, Progress& progress, bool cheapest, Mode mode,
+                std::chrono::steady_clock::time_point start, LossyHandover&& h,
+                uint64_t level_memory = default_level_memory)
+        : model_(model), checker_(checker), limits_(limits), progress_(progress), cheapest_(cheapest), mode_(mode),
+          size_(model.state_size()), start_(start), reduction_(h.reduction), por_gave_up_at_(h.por_gave_up_at),
+          ample_states_(h.ample_states), proviso_full_(h.proviso_full), fps_(std::move(h.fps)),
+          bits_(std::move(h.bits)), trail_(std::move(h.trail)), cur_(size_, resident_blocks(size_, level_memory)),
+          next_(size_, resident_blocks(size_, level_memory)), next_first_(trail_.count()), probe_(size_),
+          transitions_(h.transitions), terminals_(h.terminals), depth_(h.depth), peak_bytes_(h.peak_bytes),
+          resumed_(true), expanded_before_(h.expanded), bits_set_before_(h.bits_set), prev_level_(h.prev_level)
+    {
+    }
+    // One state of the level to expand next, in order (a search taken over only).
+    void take_level(uint32_t index, PathCost cost, const uint8_t* bytes)   // throws std::bad_alloc
+    {
+        cur_.push(index, cost, bytes);
+        if (cheapest_)
+            cur_costs_.push_back(cost);
+    }
+
+    // Ends the search taken over before it starts (its level could not be taken whole).
+    void refuse(const std::string& why) { refused_ = why; }
+    // A search taken over stops at a level boundary where back(level
+    // states, states of the level before, bytes of the visited set and
+    // trail) says so, and its work goes back through give_back().
+    void give_back_when(std::function<bool(uint64_t, uint64_t, uint64_t)> back) { back_ = std::move(back); }
+    // The visited set, trail and counts into h; each(index, cost, bytes) for
+    // every state of the level to expand next, in order.
+    template <class F>
+    void give_back(LossyHandover& h, F&& each)
+    {
+        for (uint64_t pos = 0; pos < cur_.count(); ++pos)
+            each(cur_.index(pos), cheapest_ ? cur_costs_[pos] : PathCost(0), cur_.state(pos));
+        h.fps = std::move(fps_);
+        h.bits = std::move(bits_);
+        h.bits_set = bits_set_before_;   // (the bits insert() set are counted by the BitState)
+        h.trail = std::move(trail_);
+        h.depth = depth_;
+        h.expanded = expanded_before_;
+        h.reduction = reduction_;
+        h.por_gave_up_at = por_gave_up_at_;
+        h.ample_states = ample_states_;
+        h.proviso_full = proviso_full_;
+        h.transitions = transitions_;
+        h.terminals = terminals_;
+        h.peak_bytes = peak_bytes_;
+        h.prev_level = prev_level_;
+    }
+
     Outcome run()
     {
         Outcome out;
         try {
-            search(out);
+            if (!refused_.empty())
+                out.limit = refused_;
+            else
+                search(out);
         } catch (const std::bad_alloc&) {
             out.limit = "out of memory";
         }
@@ -114,7 +187,7 @@ public:
         st.level_disk_bytes = cur_.disk_bytes() + next_.disk_bytes();
         st.state_size = size_;
         st.mode = mode_;
-        set_omission_stats(st, bits_.get(), bits_ ? bits_->bits_set() : 0);
+        set_omission_stats(st, bits_.get(), bits_ ? bits_set_before_ + bits_->bits_set() : 0);
         return out;
     }
 
@@ -177,7 +250,8 @@ private:
             fps_->insert(h.h64);
     }
 
-    void search(Outcome& out)
+    // The initial state, marked, queued and checked. False: it violates.
+    bool start_search(Outcome& out)
     {
         std::vector<uint8_t> init(size_);
         model_.initial_state(init.data());
@@ -192,11 +266,18 @@ private:
         peak_bytes_ = bytes_used();
         if (auto v = checker_.check_state(init.data())) {
             out.finding = Finding{0, *v, false};
-            return;
+            return false;
         }
+        return true;
+    }
+
+    void search(Outcome& out)
+    {
+        if (!resumed_ && !start_search(out))
+            return;
         std::vector<Candidate> candidates;
         bool stop_after_level = false;
-        uint64_t expanded = 0;
+        uint64_t expanded = expanded_before_;
         for (;;) {
             for (uint64_t pos = 0; pos < cur_.count(); ++pos, ++expanded) {
                 if ((expanded & 1023) == 0 && limits_.seconds > 0 &&
@@ -213,6 +294,7 @@ private:
             peak_bytes_ = std::max(peak_bytes_, bytes_used());
             if (!out.limit.empty() || out.finding || stop_after_level || next_.count() == 0)
                 break;
+            prev_level_ = cur_.count();
             cur_.swap(next_);
             next_.clear();   // its blocks serve the level after
             index_.clear_into(cur_costs_);
@@ -223,6 +305,12 @@ private:
                 por_gave_up_at_ = depth_;
             }
             trail_.spill_below(cur_.index(0));   // the levels above are expanded
+            if (back_ && back_(cur_.count(), prev_level_,
+                               (bits_ ? bits_->bytes() : fps_->bytes()) + trail_.bytes())) {
+                expanded_before_ = expanded;
+                out.given_back = true;
+                return;
+            }
         }
         if (cheapest_ && !candidates.empty()) {
             // Shortest first, then cheapest, then first found.
@@ -389,6 +477,12 @@ private:
     uint64_t transitions_ = 0, terminals_ = 0;
     uint32_t depth_ = 0;
     uint64_t peak_bytes_ = 0;
+    bool resumed_ = false;           // taken over from a parallel search
+    uint64_t expanded_before_ = 0;   // the states it expanded
+    uint64_t bits_set_before_ = 0;   // the bits it set
+    std::string refused_;
+    uint64_t prev_level_ = 0;        // the states of the level before the current one
+    std::function<bool(uint64_t, uint64_t, uint64_t)> back_;
 };
 
 }  // namespace pxc::explorer

@@ -18,7 +18,14 @@
 //          in that order; the threads add the new fingerprints to the
 //          visited set (compact: each its own shards; bitstate: atomic ORs).
 //  check   the threads check the new states' invariants.
-// Only the visited set, the trail and the two levels in flight are kept.
+// Only the visited set, the trail and the two levels in flight are kept,
+// all in memory. When the next level would not fit in the memory budget
+// (predicted from the last two levels, or found while expanding it: that
+// partial level is dropped), the search hands its visited set, trail and
+// current level over to the one-thread search (lossy.hpp), whose levels go
+// to temporary files; once the levels have shrunk enough, that one gives
+// the work back at a level boundary. Every level is expanded whole by one
+// of them, in the one-thread order, so the results are the same.
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -106,6 +113,17 @@ public:
         count_.store(0, std::memory_order_relaxed);
     }
 
+    // Empty, its memory freed.
+    void release()
+    {
+        for (Shard& s : shards_) {
+            std::vector<Entry>().swap(s.slots);
+            s.n = 0;
+        }
+        bytes_.store(0, std::memory_order_relaxed);
+        count_.store(0, std::memory_order_relaxed);
+    }
+
 private:
     struct Shard {
         std::atomic_flag lock = ATOMIC_FLAG_INIT;
@@ -140,9 +158,11 @@ public:
 
     ParallelLossySearch(const M& model, C& checker, const Limits& limits, Progress& progress, bool cheapest, Mode mode,
                         uint64_t bitstate_bytes, unsigned hash_functions, unsigned threads,
-                        std::chrono::steady_clock::time_point start, const Reduction* reduction = nullptr)
+                        std::chrono::steady_clock::time_point start, const Reduction* reduction = nullptr,
+                        uint64_t level_memory = default_level_memory)
         : model_(model), checker_(checker), limits_(limits), progress_(progress), cheapest_(cheapest), mode_(mode),
-          size_(model.state_size()), nthreads_(std::max(1u, threads)), start_(start), reduction_(reduction)
+          size_(model.state_size()), nthreads_(std::max(1u, threads)), start_(start), reduction_(reduction),
+          level_memory_(level_memory)
     {
         if (mode == Mode::bitstate)
             bits_ = std::make_unique<BitState>(bitstate_bytes * 8, hash_functions);
@@ -163,6 +183,12 @@ public:
         } catch (const std::bad_alloc&) {
             out.limit = "out of memory";
         }
+        if (single_) {   // handed over: its outcome and statistics
+            one_thread_.push_back({handed_at_, out.stats.depth});
+            out.stats.threads = nthreads_;
+            out.stats.one_thread_levels = one_thread_;
+            return out;
+        }
         progress_.finish();
         Stats& st = out.stats;
         st.states = cut_states_ ? *cut_states_ : trail_.count();
@@ -180,12 +206,13 @@ public:
             st.ample_states += L->ample_states;
             st.proviso_full += L->proviso_full;
         }
-        set_omission_stats(st, bits_.get(), bits_set_);
+        st.one_thread_levels = one_thread_;
+        set_omission_stats(st, bits_.get(), bits_ ? bits_set_ + bits_->bits_set() : 0);
         return out;
     }
 
-    Path path(uint32_t i) const { return replay_trail(model_, trail_, i); }
-    uint32_t depth_of(uint32_t i) const { return trail_depth(trail_, i); }
+    Path path(uint32_t i) const { return single_ ? single_->path(i) : replay_trail(model_, trail_, i); }
+    uint32_t depth_of(uint32_t i) const { return single_ ? single_->depth_of(i) : trail_depth(trail_, i); }
 
 private:
     // A state of the level being expanded: its trail index, and where its bytes are.
@@ -208,6 +235,7 @@ private:
         std::vector<Candidate> candidates;
         std::vector<uint8_t> in;   // the steps expanded (POR: the ample ones)
         uint64_t transitions = 0, terminals = 0, ample_states = 0, proviso_full = 0;
+        uint64_t level_ample = 0, level_full = 0;   // ample_states, proviso_full at the level's start
     };
 
     static uint32_t rank_of(uint64_t order) { return uint32_t(order >> 16); }
@@ -223,7 +251,7 @@ private:
             try {
                 fn(t);
             } catch (const std::bad_alloc&) {
-                stop_with("out of memory");
+                stop_for_memory("out of memory");
             } catch (const std::exception& e) {
                 stop_with(std::string("error: ") + e.what());
             }
@@ -238,6 +266,12 @@ private:
         guarded(0);
         for (std::thread& th : pool)
             th.join();
+    }
+    // A memory stop in the expand phase hands the search over instead.
+    void stop_for_memory(const std::string& why)
+    {
+        memory_stop_.store(true, std::memory_order_relaxed);
+        stop_with(why);
     }
     void stop_with(const std::string& why)
     {
@@ -291,12 +325,25 @@ private:
         std::vector<LevelTable::Entry> level;
         std::vector<uint64_t> bounds;
         for (;;) {
+            for (auto& L : locals_) {
+                L->level_ample = L->ample_states;
+                L->level_full = L->proviso_full;
+            }
+            if (next_level_too_big() && hand_over(out, false))
+                return;
             steps_.assign(slots_.size(), 0);
             next_.store(0, std::memory_order_relaxed);
             if constexpr (CountsEvents<M>)
                 level_events_ = model_.save_events();
             on_threads([&](unsigned t) { expand_part(t); });
             peak_bytes_ = std::max(peak_bytes_, bytes_used());
+            const bool too_big = memory_stop_.load() ||
+                                 over_memory(table_.count() * (sizeof(LevelTable::Entry) + sizeof(Slot) + 6));
+            if (too_big) {   // the level's expansion is dropped and done again
+                if (hand_over(out, true))
+                    return;
+                continue;
+            }
             for (auto& L : locals_) {
                 level_transitions_ += L->transitions;
                 level_terminals_ += L->terminals;
@@ -311,12 +358,6 @@ private:
             }
             level.clear();
             level.reserve(table_.count());
-            if (over_memory(table_.count() * (sizeof(LevelTable::Entry) + sizeof(Slot)))) {
-                transitions_ += level_transitions_;
-                terminals_ += level_terminals_;
-                out.limit = memory_limit_text(limits_);
-                return;
-            }
             table_.drain(level, bounds);
             // compact: the new fingerprints join the visited set now, while the
             // level is still grouped by shard (each thread its own shards), unless
@@ -331,6 +372,7 @@ private:
             std::sort(level.begin(), level.end(),
                       [](const LevelTable::Entry& a, const LevelTable::Entry& b) { return a.order < b.order; });
             const uint64_t expanded = trail_.count();   // the levels up to this one
+            prev_level_ = slots_.size();
             const bool last = record(out, level, early);
             peak_bytes_ = std::max(peak_bytes_, bytes_used());
             if (last || level.empty())
@@ -346,6 +388,123 @@ private:
                 }
             }
         }
+    }
+
+    // What the level after the current one would cost in memory, were it
+    // as much wider than this one as this one is than the level before:
+    // its states' bytes, level-table entries (at most half full), trail
+    // entries and slots, and their fingerprints. True when that passes the
+    // budget (the expansion would stop for memory).
+    bool next_level_too_big() const
+    {
+        if (!limits_.memory_bytes || prev_level_ == 0 || slots_.size() < (uint64_t(1) << 16))
+            return false;
+        const double growth = std::max(1.0, double(slots_.size()) / double(prev_level_));
+        return double(bytes_used()) + double(slots_.size()) * growth * level_bytes_per_state() >
+               double(limits_.memory_bytes);
+    }
+
+    // Per state of a level: its bytes in a level buffer, its level-table
+    // entries (at most half full, and the sorted copy), slot, trail entry
+    // and fingerprint.
+    double level_bytes_per_state() const
+    {
+        return double(LevelQueue::block_bytes(size_)) / 4096 + 3 * sizeof(LevelTable::Entry) + sizeof(Slot) + 6 + 16;
+    }
+
+    // The search on one thread from the current level: its partial
+    // expansion (if any) is dropped, the model's event counts are those of
+    // the level's start. The visited set and the trail move over; the
+    // level's states are copied in one-thread order into the queue of the
+    // one-thread search, which keeps only its first blocks in memory. When
+    // the levels have shrunk so that the next one would fit in half the
+    // budget, the work comes back (take_back). True when the search ended
+    // on the one thread: out is its outcome.
+    bool hand_over(Outcome& out, bool expanded)
+    {
+        if constexpr (CountsEvents<M>)
+            if (expanded)
+                model_.restore_events(level_events_);
+        table_.release();
+        LossyHandover h;
+        for (auto& L : locals_) {   // the counts of the levels done: the dropped expansion's are not
+            L->candidates.clear();
+            L->transitions = L->terminals = 0;
+            h.ample_states += L->level_ample;
+            h.proviso_full += L->level_full;
+            L->ample_states = L->proviso_full = L->level_ample = L->level_full = 0;
+        }
+        for (unsigned t = 0; t < nthreads_; ++t)
+            next_bufs_[t] = LevelQueue(size_);
+        // At its largest while the level is copied: the one-thread search's first blocks beside the level.
+        h.peak_bytes = std::max(peak_bytes_, bytes_used() + std::min<uint64_t>(level_memory_, bytes_used()));
+        h.fps = std::move(fps_);
+        h.bits = std::move(bits_);
+        h.bits_set = bits_set_;
+        h.trail = std::move(trail_);
+        h.depth = depth_;
+        h.expanded = slots_.empty() ? h.trail.count() : slots_.front().index;
+        h.prev_level = prev_level_;
+        h.reduction = reduction_;
+        h.por_gave_up_at = por_gave_up_at_;
+        h.transitions = transitions_;
+        h.terminals = terminals_;
+        handed_at_ = depth_;
+        single_ = std::make_unique<LossySearch<M, C>>(model_, checker_, limits_, progress_, cheapest_, mode_, start_,
+                                                      std::move(h), level_memory_);
+        try {
+            for (const Slot& slot : slots_)
+                single_->take_level(slot.index, cur_cost(slot.loc), cur_state(slot.loc));
+        } catch (const std::bad_alloc&) {
+            single_->refuse("out of memory");   // a level only partly taken: not searched
+        }
+        std::vector<Slot>().swap(slots_);
+        std::vector<uint16_t>().swap(steps_);
+        for (unsigned t = 0; t < nthreads_; ++t)
+            cur_bufs_[t] = LevelQueue(size_);
+        // Back when the levels shrink and the next one, beside the current one
+        // and the smallest level table and buffers, would take at most three
+        // quarters of the budget (so that the next check does not hand over again).
+        const double least = double(LevelTable::shards * 64 * sizeof(LevelTable::Entry) +
+                                    (nthreads_ + 1) * LevelQueue::block_bytes(size_));
+        if (limits_.memory_bytes)
+            single_->give_back_when([this, least](uint64_t cur, uint64_t prev, uint64_t fixed) {
+                return cur < prev && double(fixed) + least + double(cur) * 2 * level_bytes_per_state() <
+                                         double(limits_.memory_bytes) * 3 / 4;
+            });
+        out = single_->run();
+        if (!out.given_back)
+            return true;
+        take_back();
+        return false;
+    }
+
+    // The work of the one-thread search back, at a level boundary.
+    void take_back()
+    {
+        LossyHandover h;
+        single_->give_back(h, [&](uint32_t index, PathCost c, const uint8_t* bytes) {
+            slots_.push_back({index, cur_bufs_[0].push(0, c, bytes)});
+        });
+        one_thread_.push_back({handed_at_, h.depth - 1});
+        fps_ = std::move(h.fps);
+        bits_ = std::move(h.bits);
+        bits_set_ = h.bits_set;
+        trail_ = std::move(h.trail);
+        depth_ = h.depth;
+        prev_level_ = h.prev_level;
+        reduction_ = h.reduction;
+        por_gave_up_at_ = h.por_gave_up_at;
+        transitions_ = h.transitions;
+        terminals_ = h.terminals;
+        peak_bytes_ = std::max(peak_bytes_, h.peak_bytes);
+        locals_[0]->ample_states = h.ample_states;
+        locals_[0]->proviso_full = h.proviso_full;
+        single_.reset();
+        memory_stop_.store(false);
+        stop_.store(false);
+        limit_.clear();
+        memory_.store(bytes_used(), std::memory_order_relaxed);
     }
 
     // The expand phase, one thread's part.
@@ -368,7 +527,7 @@ private:
                         stop_with("--time " + std::to_string(int(limits_.seconds)) + " s");
                     if (limits_.memory_bytes &&
                         memory_.load(std::memory_order_relaxed) + table_.bytes() > limits_.memory_bytes)
-                        stop_with(memory_limit_text(limits_));
+                        stop_for_memory(memory_limit_text(limits_));
                     if (t == 0)
                         progress_.update(trail_.count() + table_.count(), slots_.size() - std::min(b, slots_.size()),
                                          depth_, memory_.load(std::memory_order_relaxed));
@@ -629,6 +788,12 @@ private:
     std::optional<uint64_t> cut_states_;
     uint32_t depth_ = 0;
     uint64_t peak_bytes_ = 0;
+    uint64_t level_memory_;            // the one-thread search's, after a hand-over
+    uint64_t prev_level_ = 0;          // the number of states of the level before the current one
+    std::atomic<bool> memory_stop_{false};   // the expand phase stopped for memory
+    std::unique_ptr<LossySearch<M, C>> single_;   // the one-thread search it handed over to
+    uint32_t handed_at_ = 0;
+    std::vector<std::pair<uint32_t, uint32_t>> one_thread_;   // the depths searched on one thread, from, to
 };
 
 }  // namespace pxc::explorer

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "explorer/cost.hpp"
@@ -192,6 +193,9 @@ struct Stats {
     uint64_t peak_rss_bytes = 0;
     size_t state_size = 0;
     unsigned threads = 1;         // threads that searched
+    // Lossy, several threads: the depths (from, to) searched on one thread,
+    // where the levels would not fit in memory on several (lossy_parallel.hpp).
+    std::vector<std::pair<uint32_t, uint32_t>> one_thread_levels;
     Mode mode = Mode::exact;
     StoreKind store = StoreKind::flat;   // exact mode's
     uint64_t tree_nodes = 0;      // tree store: inner nodes, roots included
