@@ -657,11 +657,10 @@ struct Summary {
     bool operator==(const Summary&) const = default;
 };
 
+// What run() returned, and the counterexample's path.
 template <class M>
-Summary summarize(const M& model, Flags checker, Order order, Options options, Limits limits = {})
+Summary summary_of(const Explorer<M, Flags>& e, const Result& r)
 {
-    Explorer<M, Flags> e(model, checker, limits, false, order, options);
-    const Result r = e.run();
     Summary s{};
     s.verdict = r.verdict;
     s.states = r.stats.states;
@@ -676,6 +675,14 @@ Summary summarize(const M& model, Flags checker, Order order, Options options, L
         s.labels = p.labels;
     }
     return s;
+}
+
+template <class M>
+Summary summarize(const M& model, Flags checker, Order order, Options options, Limits limits = {})
+{
+    Explorer<M, Flags> e(model, checker, limits, false, order, options);
+    const Result r = e.run();
+    return summary_of(e, r);
 }
 
 Options threads(unsigned n, StoreKind store = StoreKind::flat) { return Options{.threads = n, .store = store}; }
@@ -964,20 +971,7 @@ TEST_CASE("a parallel lossy search short of memory hands its widest levels to on
                         CHECK(r.stats.states < 160000u);
                         continue;
                     }
-                    Summary s{};
-                    s.verdict = r.verdict;
-                    s.states = r.stats.states;
-                    s.transitions = r.stats.transitions;
-                    s.terminals = r.stats.terminal_states;
-                    s.depth = r.stats.depth;
-                    if (r.finding) {
-                        s.at_terminal = r.finding->at_terminal;
-                        s.property = r.finding->violation.property;
-                        const Path p = e.path(r.finding->state);
-                        s.path = p.states;
-                        s.labels = p.labels;
-                    }
-                    CHECK(s == want);
+                    CHECK(summary_of(e, r) == want);
                     CHECK(r.stats.threads == c.options.threads);
                     const auto& ranges = r.stats.one_thread_levels;
                     if (!ranges.empty()) {
@@ -1021,20 +1015,7 @@ TEST_CASE("a parallel lossy search takes its work back from one thread when the 
             const Result r = e.run();
             if (r.verdict == Verdict::incomplete)
                 continue;   // (12 MiB: the one thread too)
-            Summary s{};
-            s.verdict = r.verdict;
-            s.states = r.stats.states;
-            s.transitions = r.stats.transitions;
-            s.terminals = r.stats.terminal_states;
-            s.depth = r.stats.depth;
-            if (r.finding) {
-                s.at_terminal = r.finding->at_terminal;
-                s.property = r.finding->violation.property;
-                const Path p = e.path(r.finding->state);
-                s.path = p.states;
-                s.labels = p.labels;
-            }
-            CHECK(s == want);
+            CHECK(summary_of(e, r) == want);
             const auto& ranges = r.stats.one_thread_levels;
             for (size_t i = 1; i < ranges.size(); ++i)
                 CHECK(ranges[i - 1].second < ranges[i].first);
