@@ -138,8 +138,9 @@ public:
     // states, states of the level before, bytes of the visited set and
     // trail) says so, and its work goes back through give_back().
     void give_back_when(std::function<bool(uint64_t, uint64_t, uint64_t)> back) { back_ = std::move(back); }
-    // The visited set, trail and counts into h; each(index, cost, bytes) for
-    // every state of the level to expand next, in order.
+    // each(index, cost, bytes) for every state of the level to expand next,
+    // in order, then the visited set, trail and counts into h. Should each()
+    // throw, nothing moved: run() again goes on from that level.
     template <class F>
     void give_back(LossyHandover& h, F&& each)
     {

@@ -417,9 +417,9 @@ private:
     // the level's start. The visited set and the trail move over; the
     // level's states are copied in one-thread order into the queue of the
     // one-thread search, which keeps only its first blocks in memory. When
-    // the levels have shrunk so that the next one would fit in half the
-    // budget, the work comes back (take_back). True when the search ended
-    // on the one thread: out is its outcome.
+    // the levels have shrunk so that the next one would fit in three
+    // quarters of the budget, the work comes back (take_back). True when the
+    // search ended on the one thread: out is its outcome.
     bool hand_over(Outcome& out, bool expanded)
     {
         if constexpr (CountsEvents<M>)
@@ -475,17 +475,27 @@ private:
         out = single_->run();
         if (!out.given_back)
             return true;
-        take_back();
-        return false;
+        if (take_back())
+            return false;
+        single_->give_back_when(nullptr);   // no memory to take the level back: the one thread goes on
+        out = single_->run();
+        return true;
     }
 
-    // The work of the one-thread search back, at a level boundary.
-    void take_back()
+    // The work of the one-thread search back, at a level boundary. False
+    // when its level could not be copied (the one-thread search keeps it all).
+    bool take_back()
     {
         LossyHandover h;
-        single_->give_back(h, [&](uint32_t index, PathCost c, const uint8_t* bytes) {
-            slots_.push_back({index, cur_bufs_[0].push(0, c, bytes)});
-        });
+        try {
+            single_->give_back(h, [&](uint32_t index, PathCost c, const uint8_t* bytes) {
+                slots_.push_back({index, cur_bufs_[0].push(0, c, bytes)});
+            });
+        } catch (const std::bad_alloc&) {
+            std::vector<Slot>().swap(slots_);
+            cur_bufs_[0] = LevelQueue(size_);
+            return false;
+        }
         one_thread_.push_back({handed_at_, h.depth - 1});
         fps_ = std::move(h.fps);
         bits_ = std::move(h.bits);
@@ -505,6 +515,8 @@ private:
         stop_.store(false);
         limit_.clear();
         memory_.store(bytes_used(), std::memory_order_relaxed);
+        peak_bytes_ = std::max(peak_bytes_, bytes_used());
+        return true;
     }
 
     // The expand phase, one thread's part.
