@@ -73,8 +73,8 @@ for k in ("seconds", "states_per_second", "bytes_per_state", "peak_memory_bytes"
     s.pop(k, None)
 print(json.dumps(j, sort_keys=True))'
 }
-for spec in "models/ww/test-cycle3-1cpu-wait-die.toml|3M|4M" "models/ww/test-abba-wound-wait.toml|2M|4M" \
-            "models/ww/test-cycle3-once-wound-wait.toml|3M|4M" "models/chain3.toml|2M|4M"; do
+for spec in "models/ww/test-cycle3-1cpu-wait-die.toml|2M|4M" "models/ww/test-abba-wound-wait.toml|2M|4M" \
+            "models/ww/test-cycle3-once-wound-wait.toml|2M|4M" "models/chain3.toml|2M|4M"; do
     IFS='|' read -r m compact bitstate <<<"$spec"
     for mode in compact bitstate; do
         mem=$compact; [ $mode = bitstate ] && mem=$bitstate   # (bitstate: half of it is the bit array)

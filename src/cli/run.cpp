@@ -144,12 +144,17 @@ std::string trail_text(const explorer::Stats& st)
     }
     if (!st.one_thread_levels.empty()) {
         std::string depths;
-        for (const auto& [from, to] : st.one_thread_levels)
-            depths += (depths.empty() ? "" : ", ") + std::to_string(from) + (to > from ? "-" + std::to_string(to) : "");
-        out += "threads: " + std::to_string(st.threads) + ", one at depth" +
-               (st.one_thread_levels.size() > 1 || st.one_thread_levels[0].second > st.one_thread_levels[0].first ? "s "
-                                                                                                                   : " ") +
-               depths + " (those levels would not fit in memory on " + std::to_string(st.threads) + ")\n";
+        bool several = st.one_thread_levels.size() > 1;
+        for (const auto& [from, to] : st.one_thread_levels) {
+            depths += (depths.empty() ? "" : ", ") + std::to_string(from);
+            if (to > from) {
+                depths += "-" + std::to_string(to);
+                several = true;
+            }
+        }
+        const std::string n = std::to_string(st.threads);
+        out += "threads: " + n + ", one at depth" + (several ? "s " : " ") + depths +
+               " (those levels would not fit in memory on " + n + ")\n";
     }
     return out;
 }

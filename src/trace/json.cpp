@@ -25,12 +25,8 @@ nlohmann::json stats_json(const explorer::Stats& st)
         j["omission_bound"] = st.omission_bound;
         j["trail_disk_bytes"] = st.disk_bytes;
         j["level_disk_bytes"] = st.level_disk_bytes;
-        if (!st.one_thread_levels.empty()) {
-            nlohmann::json ranges = nlohmann::json::array();
-            for (const auto& [from, to] : st.one_thread_levels)
-                ranges.push_back({from, to});
-            j["one_thread_depths"] = ranges;
-        }
+        if (!st.one_thread_levels.empty())
+            j["one_thread_depths"] = st.one_thread_levels;   // [[from, to], ...]
     }
     if (st.mode == explorer::Mode::bitstate) {
         j["bitstate_bits"] = st.bitstate_bits;
