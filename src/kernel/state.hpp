@@ -109,11 +109,14 @@ struct Layout {
     int ncpus = 0, ntasks = 0, nlocks = 0;
     bool ww = false, g2 = false;
     size_t task_off = 0, lock_off = 0, cpu_off = 0, global_off = 0, size = 0;
+    // Derived from ww and g2 once: every view of every step reads them.
+    size_t task_size = 10, lock_size = 2, g2_at = 10;
+    int wait_list_at = 2;
 
     static constexpr size_t cpu_bytes = 5;
-    size_t g2_off() const { return ww ? 14 : 10; }
-    size_t task_bytes() const { return g2_off() + (g2 ? 1 : 0); }
-    size_t lock_bytes() const { return (ww ? 3 : 2) + size_t(ntasks); }
+    size_t g2_off() const { return g2_at; }
+    size_t task_bytes() const { return task_size; }
+    size_t lock_bytes() const { return lock_size; }
 
     Layout() = default;
     Layout(int cpus, int tasks, int locks, bool ww = false, bool g2 = false);
@@ -198,10 +201,10 @@ struct SysT {
     const Layout* l;
     B* bytes;
 
-    TaskViewT<B> task(int t) const { return {bytes + l->task_off + size_t(t) * l->task_bytes(), l->g2_off()}; }
+    TaskViewT<B> task(int t) const { return {bytes + l->task_off + size_t(t) * l->task_size, l->g2_at}; }
     LockViewT<B> lock(int m) const
     {
-        return {bytes + l->lock_off + size_t(m) * l->lock_bytes(), l->ntasks, l->ww ? 3 : 2};
+        return {bytes + l->lock_off + size_t(m) * l->lock_bytes(), l->ntasks, l->wait_list_at};
     }
     CpuViewT<B> cpu(int c) const { return {bytes + l->cpu_off + size_t(c) * Layout::cpu_bytes}; }
     // Warning bits, 16 of them, little-endian in two bytes

@@ -7,6 +7,7 @@
 
 #include "kernel/error.hpp"
 #include "props/explain.hpp"
+#include "props/split.hpp"
 #include "props/visibility.hpp"
 
 namespace pxc::props {
@@ -24,24 +25,44 @@ Checker::Checker(const kernel::Model& model, const Catalog& catalog, const std::
             throw Error("unknown property '" + name + "' (see: proxycheck list properties)");
         selected_.push_back(p);
     }
+    auto bits = [](const std::vector<uint8_t>& vis) {
+        Bytes b{};
+        for (size_t i = 0; i < vis.size(); ++i)
+            b[i / 64] |= uint64_t(vis[i] != 0) << (i % 64);
+        return b;
+    };
     for (const Property* p : selected_) {
-        Entry e{p, p->decl ? std::make_unique<Compiled>(*p->decl->body, model) : nullptr, {}};
-        if (p->kind == Kind::invariant) {
-            const std::vector<uint8_t> vis = visible_bytes(model, {p});
-            for (size_t i = 0; i < vis.size(); ++i)
-                e.reads[i / 64] |= uint64_t(vis[i] != 0) << (i % 64);
+        const bool invariant = p->kind == Kind::invariant;
+        Entry e{p, {}, invariant ? bits(visible_bytes(model, {p})) : Bytes{}};
+        if (p->decl && invariant) {
+            // A part the model makes true is dropped; one it makes false stays (every state violates it).
+            for (const auto& part : conjunctive_parts(*p->decl->body)) {
+                auto code = std::make_unique<Compiled>(*part, model);
+                if (code->fixed().value_or(0) == 0)
+                    e.parts.push_back({std::move(code), bits(visible_bytes(model, *part))});
+            }
+            if (e.parts.empty())   // true whatever the state: read nothing, never evaluated
+                e.parts.push_back({std::make_unique<Compiled>(*p->decl->body, model), {}});
+        } else if (p->decl) {
+            e.parts.push_back({std::make_unique<Compiled>(*p->decl->body, model), {}});
         }
-        (p->kind == Kind::invariant ? invariants_ : deadlocks_).push_back(std::move(e));
+        (invariant ? invariants_ : deadlocks_).push_back(std::move(e));
     }
+}
+
+explorer::Violation Checker::violation(const Entry& e, const uint8_t* s) const
+{
+    return {e.property->name, explain(*e.property->decl, model_, s)};
 }
 
 std::optional<explorer::Violation> Checker::check(const Entry& e, const uint8_t* s) const
 {
-    if (e.code) {
+    if (!e.parts.empty()) {
         Env env(&model_, s);
-        if (e.code->eval(env))
-            return std::nullopt;
-        return explorer::Violation{e.property->name, explain(*e.property->decl, model_, s)};
+        for (const Part& part : e.parts)
+            if (!part.code->eval(env))
+                return violation(e, s);
+        return std::nullopt;
     }
     std::string msg = e.property->builtin->check(model_, s);
     if (!msg.empty())
@@ -62,33 +83,46 @@ std::optional<explorer::Violation> Checker::check_successor(const uint8_t* paren
     // One bit per state byte the step changed.
     Bytes changed{};
     const size_t size = model_.layout().size;
-    size_t i = 0;
 #if defined(__SSE2__)
-    auto chunk = [&](const uint8_t* a, const uint8_t* b) {
-        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
-        const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
-        const auto same = uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)));
-        changed[i / 64] |= uint64_t(~same & 0xFFFFu) << (i % 64);
+    // 16 bytes at `at`: set the bit of each that differs (bits may cross into the next word).
+    auto chunk = [&](size_t at) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(parent + at));
+        const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + at));
+        const uint64_t diff = ~uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(x, y))) & 0xFFFFu;
+        changed[at / 64] |= diff << (at % 64);
+        if (at % 64 > 48)
+            changed[at / 64 + 1] |= diff >> (64 - at % 64);
     };
-    for (; i + 16 <= size; i += 16)
-        chunk(parent + i, s + i);
-    if (i < size) {
-        uint8_t a[16] = {}, b[16] = {};
-        std::memcpy(a, parent + i, size - i);
-        std::memcpy(b, s + i, size - i);
-        chunk(a, b);
+    if (size >= 16) {
+        size_t i = 0;
+        for (; i + 16 <= size; i += 16)
+            chunk(i);
+        if (i < size)
+            chunk(size - 16);   // the tail, overlapping the last whole chunk
+    } else {
+        for (size_t i = 0; i < size; ++i)
+            changed[i / 64] |= uint64_t(parent[i] != s[i]) << (i % 64);
     }
 #else
-    for (; i < size; ++i)
+    for (size_t i = 0; i < size; ++i)
         changed[i / 64] |= uint64_t(parent[i] != s[i]) << (i % 64);
 #endif
+    static_assert(std::tuple_size_v<Bytes> == 4, "touched() reads four words");
+    auto touched = [&](const Bytes& r) {
+        return ((changed[0] & r[0]) | (changed[1] & r[1]) | (changed[2] & r[2]) | (changed[3] & r[3])) != 0;
+    };
     for (const Entry& e : invariants_) {
-        uint64_t touched = 0;
-        for (size_t w = 0; w < changed.size(); ++w)
-            touched |= changed[w] & e.reads[w];
-        if (touched)
+        if (!touched(e.reads))
+            continue;
+        if (e.parts.empty()) {
             if (auto v = check(e, s))
                 return v;
+            continue;
+        }
+        Env env(&model_, s);
+        for (const Part& part : e.parts)
+            if (touched(part.reads) && !part.code->eval(env))
+                return violation(e, s);
     }
     return std::nullopt;
 }

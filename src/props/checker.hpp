@@ -25,10 +25,10 @@ public:
 
     std::optional<explorer::Violation> check_state(const uint8_t* s) const { return run(invariants_, s); }
     // check_state(s) for a successor of `parent`, a state every invariant
-    // holds in: an invariant is evaluated again only when the step changed
-    // a byte it reads (its visible bytes, visibility.hpp). A property is a
-    // function of the bytes it reads, so the others still hold, and the
-    // first violated invariant is the one check_state finds.
+    // holds in: a part of an invariant is evaluated again only when the
+    // step changed a byte it reads (its visible bytes, visibility.hpp). A
+    // part is a function of the bytes it reads, so the others still hold,
+    // and the first violated invariant is the one check_state finds.
     std::optional<explorer::Violation> check_successor(const uint8_t* parent, const uint8_t* s) const;
     std::optional<explorer::Violation> check_deadlock(const uint8_t* s) const { return run(deadlocks_, s); }
     const std::vector<const Property*>& selected() const { return selected_; }
@@ -36,13 +36,20 @@ public:
 private:
     // One bit per byte of a state.
     using Bytes = std::array<uint64_t, (kernel::max_state_bytes + 63) / 64>;
+    // A .prop invariant is compiled as its conjunctive parts (split.hpp),
+    // each with the bytes it reads; a deadlock property as one part.
+    struct Part {
+        std::unique_ptr<Compiled> code;
+        Bytes reads{};
+    };
     struct Entry {
         const Property* property;
-        std::unique_ptr<Compiled> code;   // null for a built-in C++ property
-        Bytes reads;                      // invariants: the bytes it reads
+        std::vector<Part> parts;   // empty for a built-in C++ property
+        Bytes reads{};             // invariants: the bytes it reads (all its parts)
     };
     std::optional<explorer::Violation> run(const std::vector<Entry>& entries, const uint8_t* s) const;
     std::optional<explorer::Violation> check(const Entry& e, const uint8_t* s) const;
+    explorer::Violation violation(const Entry& e, const uint8_t* s) const;
 
     const kernel::Model& model_;
     std::vector<const Property*> selected_;

@@ -262,6 +262,11 @@ Compiled::Compiled(const Expr& e, const kernel::Model& m) : model_(m), root_(ope
 
 int64_t Compiled::eval(Env& e) const { return get_any(root_, e); }
 
+std::optional<int64_t> Compiled::fixed() const
+{
+    return root_.kind == K::constant ? std::optional<int64_t>(root_.k) : std::nullopt;
+}
+
 size_t Compiled::nodes() const
 {
     auto count = [](auto& self, const Operand& o) -> size_t {

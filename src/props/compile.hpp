@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include "kernel/model.hpp"
@@ -75,6 +76,8 @@ public:
     Compiled& operator=(const Compiled&) = delete;
 
     int64_t eval(Env& e) const;
+    // The value, when the model fixes it (folded to a constant).
+    std::optional<int64_t> fixed() const;
     // The nodes reachable from the root, the most evaluated per state (0:
     // folded to a constant, or one inline read).
     size_t nodes() const;

@@ -6,6 +6,7 @@
 // violation missed, not only a weaker reduction.
 #include "props/visibility.hpp"
 
+#include <array>
 #include <string_view>
 
 #include "props/fields.hpp"
@@ -26,34 +27,57 @@ struct Marker {
             vis[i] = 1;
     }
     void all() { range(0, vis.size()); }
-    void tasks()
+    // One byte of every task, found through the task view (B: the field).
+    template <class F>
+    void each_task(F byte)
     {
-        const Layout& l = m.layout();
-        range(l.task_off, size_t(l.ntasks) * l.task_bytes());
-    }
-    void locks()
-    {
-        const Layout& l = m.layout();
-        range(l.lock_off, size_t(l.nlocks) * l.lock_bytes());
-    }
-    void cpus()
-    {
-        const Layout& l = m.layout();
-        range(l.cpu_off, size_t(l.ncpus) * Layout::cpu_bytes);
+        static const uint8_t probe[max_state_bytes] = {};
+        for (int t = 0; t < m.layout().ntasks; ++t)
+            for (const uint8_t* b : byte(m.view(probe).task(t)))
+                range(size_t(b - probe), 1);
     }
     // holds(t, m): what Model::holds reads of every task, its program
     // position and, with ww_mutexes, its acquire context and back-off.
     void holds()
     {
-        static const uint8_t probe[max_state_bytes] = {};
-        for (int t = 0; t < m.layout().ntasks; ++t) {
-            const auto task = m.view(probe).task(t);
-            for (const uint8_t* b : {&task.pc_op(), &task.pc()})
-                range(size_t(b - probe), 1);
-            if (m.layout().ww)
-                for (const uint8_t* b : {&task.ww_acquired(), &task.ww_flags(), &task.ww_locks()})
-                    range(size_t(b - probe), 1);
-        }
+        program_position();
+        if (m.layout().ww)
+            each_task([](auto task) { return std::array{&task.ww_acquired()}; });
+    }
+    // Model::current_op: pc_op, and with ww_mutexes the back-off (ww_flags'
+    // high nibble, ww_locks); the step's pc inside it.
+    void program_position()
+    {
+        each_task([](auto task) { return std::array{&task.pc_op(), &task.pc()}; });
+        if (m.layout().ww)
+            each_task([](auto task) { return std::array{&task.ww_flags(), &task.ww_locks()}; });
+    }
+    // The v7.2 byte of every task (p->is_blocked, p->blocked_donor), when the layout has it.
+    void g2()
+    {
+        const Layout& l = m.layout();
+        if (l.g2)
+            for (int t = 0; t < l.ntasks; ++t)
+                range(l.task_off + size_t(t) * l.task_bytes() + l.g2_off(), 1);
+    }
+    // Every lock's wait_list slots (not its owner word).
+    void wait_lists()
+    {
+        const Layout& l = m.layout();
+        for (int k = 0; k < l.nlocks; ++k)
+            range(l.lock_off + size_t(k) * l.lock_bytes() + size_t(l.wait_list_at), size_t(l.ntasks));
+    }
+    // One byte of every CPU's rq (off: curr 0, donor 1).
+    void each_cpu(size_t off)
+    {
+        const Layout& l = m.layout();
+        for (int c = 0; c < l.ncpus; ++c)
+            range(l.cpu_off + size_t(c) * Layout::cpu_bytes + off, 1);
+    }
+    void cpus()
+    {
+        const Layout& l = m.layout();
+        range(l.cpu_off, size_t(l.ncpus) * Layout::cpu_bytes);
     }
     void globals()
     {
@@ -61,6 +85,9 @@ struct Marker {
         range(l.global_off, l.size - l.global_off);
     }
 
+    // What each computed field or predicate of fields.cpp reads, in every
+    // object; a one-byte field marks its byte in every object. A name not
+    // listed here reads the whole state.
     void access(const Access& a)
     {
         if (a.locate) {
@@ -76,16 +103,18 @@ struct Marker {
         const std::string_view n = a.name;
         if (n == "holds")
             holds();
-        else if (n == "blocked_donor" || n == "is_blocked" || n == "done")
-            tasks();
-        else if (n == "waiting_on")
-            tasks(), locks();
-        else if (n == "wait_list")
-            locks();
-        else if (n == "running")
-            cpus();
-        else if (n == "is_donor")
-            cpus(), tasks();
+        else if (n == "blocked_donor" || n == "is_blocked")
+            g2();
+        else if (n == "done")
+            program_position();
+        else if (n == "waiting_on")   // Model::waits_for: the operation, and membership of its lock's wait_list
+            program_position(), wait_lists();
+        else if (n == "wait_list")   // membership and order, read where the wait_list is used
+            wait_lists();
+        else if (n == "running")   // task_on_cpu(): some rq->curr
+            each_cpu(0);
+        else if (n == "is_donor")   // some rq->donor
+            each_cpu(1);
         else if (n == "warned")
             globals();
         else if (n == "idle")
@@ -122,6 +151,20 @@ std::vector<uint8_t> visible_bytes(const Model& model, const std::vector<const P
             mk.all();
         }
     }
+    return vis;
+}
+
+std::vector<uint8_t> visible_bytes(const Model& model, const Expr& e)
+{
+    std::vector<uint8_t> vis(model.layout().size, 0);
+    Marker{model, vis}.expr(e);
+    return vis;
+}
+
+std::vector<uint8_t> access_bytes(const Model& model, const Access& a)
+{
+    std::vector<uint8_t> vis(model.layout().size, 0);
+    Marker{model, vis}.access(a);
     return vis;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernel/model.hpp"
+#include "props/fields.hpp"
 #include "props/library.hpp"
 
 namespace pxc::props {
@@ -16,6 +17,11 @@ namespace pxc::props {
 // A field or built-in whose bytes are not written down here counts as
 // reading the whole state.
 std::vector<uint8_t> visible_bytes(const kernel::Model& model, const std::vector<const Property*>& selected);
+
+// The bytes one expression reads (an invariant's part, checker.hpp).
+std::vector<uint8_t> visible_bytes(const kernel::Model& model, const Expr& e);
+// The bytes one field or predicate reads, in every object (for tests).
+std::vector<uint8_t> access_bytes(const kernel::Model& model, const Access& a);
 
 // The reduction preserves the property: an invariant (C2 and the cycle
 // proviso keep its violations) or a deadlock condition (terminal states
