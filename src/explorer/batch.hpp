@@ -45,12 +45,19 @@ public:
             ++n_;
         });
         if constexpr (std::is_same_v<Store, StateStore>) {
+            // A step that leaves the state as it was (a preemption that
+            // picks the same task) needs no lookup: it leads back to s.
+            self_.resize(labels_.size());
             for (size_t i = 0; i < n_; ++i) {
+                self_[i] = std::memcmp(state(i), s, size_) == 0;
+                if (self_[i])
+                    continue;
                 hashes_[i] = XXH3_64bits(state(i), size_);
                 store.prefetch_slot(hashes_[i]);
             }
             for (size_t i = 0; i < n_; ++i)
-                store.prefetch_match(hashes_[i]);
+                if (!self_[i])
+                    store.prefetch_match(hashes_[i]);
         }
     }
     // Partial-order reduction: moves the ample set the reduction picks to
@@ -78,6 +85,8 @@ public:
             permute(concrete_, size_);
         permute(labels_, 1);
         permute(hashes_, 1);
+        if (!self_.empty())
+            permute(self_, 1);
         return k;
     }
     size_t size() const { return n_; }
@@ -87,6 +96,8 @@ public:
     const uint8_t* concrete(size_t i) const { return (concrete_.empty() ? bytes_ : concrete_).data() + i * size_; }
     Label label(size_t i) const { return labels_[i]; }
     uint64_t hash(size_t i) const { return hashes_[i]; }
+    // The flat store only: successor i is the state expanded (its hash is not computed).
+    bool self_loop(size_t i) const { return self_[i] != 0; }
 
 private:
     size_t size_;
@@ -95,6 +106,7 @@ private:
     std::vector<uint8_t> concrete_;   // with symmetry reduction only
     std::vector<Label> labels_;
     std::vector<uint64_t> hashes_;
+    std::vector<uint8_t> self_;   // the flat store: self_loop()
     std::vector<uint8_t> in_;   // reduce(): the ample marks (bool-sized bytes)
     std::vector<size_t> order_; // reduce(): the new order of the steps
 

@@ -321,6 +321,10 @@ private:
                     ++stats_.transitions;
                     if (!result.limit.empty() || (!cheapest_ && result.finding))
                         continue;
+                    // Back to s: stored, not new, not in the level being built, so nothing to record.
+                    if constexpr (!tree)
+                        if (batch.self_loop(j))
+                            continue;
                     // A limit stops only a step to a new state: one back to a stored state costs nothing.
                     if (store.count() >= max_count() && !known(next)) {
                         result.limit = limits_.max_states && store.count() >= limits_.max_states

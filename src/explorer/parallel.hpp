@@ -351,6 +351,10 @@ private:
                 stop_with("a state has more than 65536 successors");
                 break;
             }
+            // Back to the parent: found, below the level being built, so nothing to record.
+            if constexpr (!tree)
+                if (L.batch.self_loop(step))
+                    continue;
             const uint8_t* next = L.batch.state(step);
             const Label label = L.batch.label(step);
             PathCost c = 0;
