@@ -356,7 +356,13 @@ private:
             }
             labels_[steps++] = label;
         });
+        // A step that leaves s as it was needs no hash and no lookup: s is
+        // seen and in the level being expanded, not the next (batch.hpp).
+        self_.resize(labels_.size());
         for (uint32_t j = 0; j < steps; ++j) {
+            self_[j] = std::memcmp(succ_.data() + size_t(j) * size_, s, size_) == 0;
+            if (self_[j])
+                continue;
             hashes_[j] = hash(succ_.data() + size_t(j) * size_);
             if (bits_)
                 bits_->prefetch(hashes_[j].h128);
@@ -375,7 +381,7 @@ private:
             for (uint32_t j = 0; j < steps; ++j)
                 ample += in_[j] != 0;
         for (uint32_t j = 0; j < steps && ample && ample < steps && reduction_->proviso(); ++j)
-            if (in_[j] && seen(hashes_[j]) && std::memcmp(succ_.data() + size_t(j) * size_, s, size_) != 0) {
+            if (in_[j] && !self_[j] && seen(hashes_[j])) {
                 ample = 0;   // refused: expand fully
                 ++proviso_full_;
             }
@@ -396,6 +402,8 @@ private:
                 out.limit = "a state has more than 65536 successors";
                 continue;
             }
+            if (self_[step])
+                continue;
             auto price = [&] {
                 if constexpr (CostedModel<M>)
                     if (cheapest_)
@@ -463,6 +471,7 @@ private:
     uint32_t por_gave_up_at_ = 0;
     uint64_t ample_states_ = 0, proviso_full_ = 0;
     std::vector<uint8_t> in_;       // the steps expanded (POR: the ample ones)
+    std::vector<uint8_t> self_;     // the steps that leave the state as it was
     std::unique_ptr<FingerprintShards> fps_;
     std::unique_ptr<BitState> bits_;
     Trail trail_;

@@ -234,6 +234,7 @@ private:
         std::vector<XXH128_hash_t> h128;
         std::vector<Candidate> candidates;
         std::vector<uint8_t> in;   // the steps expanded (POR: the ample ones)
+        std::vector<uint8_t> self;   // the steps that leave the state as it was
         uint64_t transitions = 0, terminals = 0, ample_states = 0, proviso_full = 0;
         uint64_t level_ample = 0, level_full = 0;   // ample_states, proviso_full at the level's start
     };
@@ -572,8 +573,13 @@ private:
             }
             L.labels[n++] = label;
         });
+        // A step that leaves s as it was: seen, no hash, no lookup (batch.hpp).
+        L.self.resize(L.labels.size());
         for (uint32_t j = 0; j < n; ++j) {
             const uint8_t* next = L.succ.data() + size_t(j) * size_;
+            L.self[j] = std::memcmp(next, s, size_) == 0;
+            if (L.self[j])
+                continue;
             if (bits_) {
                 L.h128[j] = XXH3_128bits(next, size_);
                 L.h64[j] = L.h128[j].low64;
@@ -600,7 +606,7 @@ private:
                 for (uint32_t j = 0; j < n; ++j)
                     ample += L.in[j] != 0;
             for (uint32_t j = 0; j < n && ample && ample < n && reduction_->proviso(); ++j)
-                if (L.in[j] && seen(L.h64[j], L.h128[j]) && std::memcmp(L.succ.data() + size_t(j) * size_, s, size_)) {
+                if (L.in[j] && !L.self[j] && seen(L.h64[j], L.h128[j])) {
                     ample = 0;   // refused: expand fully
                     ++L.proviso_full;
                 }
@@ -610,7 +616,7 @@ private:
                 L.in.assign(n, 1);
         }
         for (uint32_t step = 0; step < n; ++step) {
-            if (!L.in[step] || seen(L.h64[step], L.h128[step]))
+            if (!L.in[step] || L.self[step] || seen(L.h64[step], L.h128[step]))
                 continue;
             const uint8_t* next = L.succ.data() + size_t(step) * size_;
             PathCost c = 0;
