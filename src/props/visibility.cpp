@@ -1,9 +1,10 @@
 // The visible bytes of the selected properties, read off their syntax
 // trees: a one-byte field marks its byte in every object, a computed field
-// or predicate the records it reads (see fields.cpp for each), holds() the
-// task bytes Model::holds reads. The checker skips an invariant after a
-// step that changed none of its bytes, so a byte left out here is a
-// violation missed, not only a weaker reduction.
+// or predicate the bytes its reader in fields.cpp reads (a test mutates
+// every other byte of reachable states and checks no value changes). The
+// checker skips a part of an invariant after a step that changed none of
+// its bytes, so a byte left out here is a violation missed, not only a
+// weaker reduction.
 #include "props/visibility.hpp"
 
 #include <array>
@@ -27,13 +28,21 @@ struct Marker {
             vis[i] = 1;
     }
     void all() { range(0, vis.size()); }
-    // One byte of every task, found through the task view (B: the field).
+    // Bytes of every task (of every CPU's rq), found through the views on a
+    // zeroed buffer: `bytes` names them, no offset is written down here.
+    static inline const uint8_t probe[max_state_bytes] = {};
     template <class F>
-    void each_task(F byte)
+    void each_task(F bytes)
     {
-        static const uint8_t probe[max_state_bytes] = {};
         for (int t = 0; t < m.layout().ntasks; ++t)
-            for (const uint8_t* b : byte(m.view(probe).task(t)))
+            for (const uint8_t* b : bytes(m.view(probe).task(t)))
+                range(size_t(b - probe), 1);
+    }
+    template <class F>
+    void each_cpu(F bytes)
+    {
+        for (int c = 0; c < m.layout().ncpus; ++c)
+            for (const uint8_t* b : bytes(m.view(probe).cpu(c)))
                 range(size_t(b - probe), 1);
     }
     // holds(t, m): what Model::holds reads of every task, its program
@@ -63,16 +72,8 @@ struct Marker {
     // Every lock's wait_list slots (not its owner word).
     void wait_lists()
     {
-        const Layout& l = m.layout();
-        for (int k = 0; k < l.nlocks; ++k)
-            range(l.lock_off + size_t(k) * l.lock_bytes() + size_t(l.wait_list_at), size_t(l.ntasks));
-    }
-    // One byte of every CPU's rq (off: curr 0, donor 1).
-    void each_cpu(size_t off)
-    {
-        const Layout& l = m.layout();
-        for (int c = 0; c < l.ncpus; ++c)
-            range(l.cpu_off + size_t(c) * Layout::cpu_bytes + off, 1);
+        for (int k = 0; k < m.layout().nlocks; ++k)
+            range(size_t(m.view(probe).lock(k).wait_list() - probe), size_t(m.layout().ntasks));
     }
     void cpus()
     {
@@ -112,9 +113,9 @@ struct Marker {
         else if (n == "wait_list")   // membership and order, read where the wait_list is used
             wait_lists();
         else if (n == "running")   // task_on_cpu(): some rq->curr
-            each_cpu(0);
+            each_cpu([](auto rq) { return std::array{&rq.curr()}; });
         else if (n == "is_donor")   // some rq->donor
-            each_cpu(1);
+            each_cpu([](auto rq) { return std::array{&rq.donor()}; });
         else if (n == "warned")
             globals();
         else if (n == "idle")
