@@ -627,7 +627,8 @@ private:
             // The level table keys by a fingerprint never 0 (bitstate: the low half of the 128-bit hash).
             const uint64_t fp = L.h64[step] ? L.h64[step] : 1;
             table_.offer(fp, order_key(pos, step), c, cheapest_, [&] {
-                memory_.fetch_add(buf.bytes_next_growth(), std::memory_order_relaxed);
+                if (const uint64_t grow = buf.bytes_next_growth())   // a shared line: written only when it changes
+                    memory_.fetch_add(grow, std::memory_order_relaxed);
                 return uint64_t(t) << 40 | buf.push(0, c, next);
             });
         }
