@@ -1,5 +1,6 @@
 #include "props/checker.hpp"
 
+#include <atomic>
 #include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -12,8 +13,22 @@
 
 namespace pxc::props {
 
+namespace {
+
+std::atomic<uint64_t> checkers{0};
+
+// This thread's memo tables, for the checker `owner` (a table is made on
+// the first evaluation of its part: a short search makes few).
+struct ThreadMemos {
+    uint64_t owner = 0;
+    std::vector<std::unique_ptr<MemoTable>> tables;
+};
+thread_local ThreadMemos thread_memos;
+
+}  // namespace
+
 Checker::Checker(const kernel::Model& model, const Catalog& catalog, const std::vector<std::string>& names)
-    : model_(model)
+    : model_(model), id_(++checkers)
 {
     if (names.empty()) {
         for (const Property& p : catalog.all())
@@ -38,15 +53,30 @@ Checker::Checker(const kernel::Model& model, const Catalog& catalog, const std::
             // A part the model makes true is dropped; one it makes false stays (every state violates it).
             for (const auto& part : conjunctive_parts(*p->decl->body)) {
                 auto code = std::make_unique<Compiled>(*part, model);
-                if (code->fixed().value_or(0) == 0)
-                    e.parts.push_back({std::move(code), bits(visible_bytes(model, *part))});
+                if (code->fixed().value_or(0) != 0)
+                    continue;
+                const std::vector<uint8_t> vis = visible_bytes(model, *part);
+                std::vector<uint16_t> at;
+                for (size_t i = 0; i < vis.size(); ++i)
+                    if (vis[i])
+                        at.push_back(uint16_t(i));
+                Part entry{std::move(code), bits(vis), Projection(std::move(at), model.layout().size)};
+                if (entry.projection.fits())
+                    entry.memo = memos_++;
+                e.parts.push_back(std::move(entry));
             }
             if (e.parts.empty())   // true whatever the state: read nothing, never evaluated
-                e.parts.push_back({std::make_unique<Compiled>(*p->decl->body, model), {}});
+                e.parts.push_back({std::make_unique<Compiled>(*p->decl->body, model), {}, {}});
         } else if (p->decl) {
-            e.parts.push_back({std::make_unique<Compiled>(*p->decl->body, model), {}});
+            e.parts.push_back({std::make_unique<Compiled>(*p->decl->body, model), {}, {}});
         }
         (invariant ? invariants_ : deadlocks_).push_back(std::move(e));
+    }
+    for (const Entry& e : invariants_) {
+        if (e.parts.empty())
+            units_.push_back({e.reads, &e, nullptr});
+        for (const Part& part : e.parts)
+            units_.push_back({part.reads, &e, &part});
     }
 }
 
@@ -107,22 +137,49 @@ std::optional<explorer::Violation> Checker::check_successor(const uint8_t* paren
     for (size_t i = 0; i < size; ++i)
         changed[i / 64] |= uint64_t(parent[i] != s[i]) << (i % 64);
 #endif
-    static_assert(std::tuple_size_v<Bytes> == 4, "touched() reads four words");
+    // States of at most 128 bytes (most scenarios): two words to test, not four.
+    return size <= 128 ? check_units<2>(changed, s) : check_units<4>(changed, s);
+}
+
+template <size_t Words>
+std::optional<explorer::Violation> Checker::check_units(const Bytes& changed, const uint8_t* s) const
+{
+    static_assert(Words <= std::tuple_size_v<Bytes>);
     auto touched = [&](const Bytes& r) {
-        return ((changed[0] & r[0]) | (changed[1] & r[1]) | (changed[2] & r[2]) | (changed[3] & r[3])) != 0;
+        uint64_t any = 0;
+        for (size_t w = 0; w < Words; ++w)
+            any |= changed[w] & r[w];
+        return any != 0;
     };
-    for (const Entry& e : invariants_) {
-        if (!touched(e.reads))
+    ThreadMemos& memos = thread_memos;
+    if (memos.owner != id_) {
+        memos.owner = id_;
+        memos.tables.clear();
+        memos.tables.resize(size_t(memos_));
+    }
+    for (const Unit& u : units_) {
+        if (!touched(u.reads))
             continue;
-        if (e.parts.empty()) {
-            if (auto v = check(e, s))
+        if (!u.part) {
+            if (auto v = check(*u.entry, s))
                 return v;
             continue;
         }
         Env env(&model_, s);
-        for (const Part& part : e.parts)
-            if (touched(part.reads) && !part.code->eval(env))
-                return violation(e, s);
+        if (u.part->memo < 0) {
+            if (!u.part->code->eval(env))
+                return violation(*u.entry, s);
+            continue;
+        }
+        std::unique_ptr<MemoTable>& table = memos.tables[size_t(u.part->memo)];
+        if (!table)
+            table = std::make_unique<MemoTable>();
+        const MemoKey key = u.part->projection.key(s);
+        if (table->contains(key))
+            continue;
+        if (!u.part->code->eval(env))
+            return violation(*u.entry, s);
+        table->insert(key);
     }
     return std::nullopt;
 }

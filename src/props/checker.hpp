@@ -11,6 +11,7 @@
 #include "explorer/explorer.hpp"
 #include "props/compile.hpp"
 #include "props/library.hpp"
+#include "props/memo.hpp"
 
 namespace pxc::props {
 
@@ -38,22 +39,38 @@ private:
     using Bytes = std::array<uint64_t, (kernel::max_state_bytes + 63) / 64>;
     // A .prop invariant is compiled as its conjunctive parts (split.hpp),
     // each with the bytes it reads; a deadlock property as one part.
+    // A part that reads at most Projection::max_bytes bytes has a memo:
+    // its "holds" remembered by those bytes (memo.hpp), one table a thread.
     struct Part {
         std::unique_ptr<Compiled> code;
         Bytes reads{};
+        Projection projection;
+        int memo = -1;   // its table among the thread's; -1: none
     };
     struct Entry {
         const Property* property;
         std::vector<Part> parts;   // empty for a built-in C++ property
         Bytes reads{};             // invariants: the bytes it reads (all its parts)
     };
+    // What check_successor() goes through: each part of each invariant, or
+    // a built-in invariant whole, in the order of the invariants.
+    struct Unit {
+        Bytes reads;
+        const Entry* entry;
+        const Part* part;   // null: a built-in
+    };
+    template <size_t Words>
+    std::optional<explorer::Violation> check_units(const Bytes& changed, const uint8_t* s) const;
     std::optional<explorer::Violation> run(const std::vector<Entry>& entries, const uint8_t* s) const;
     std::optional<explorer::Violation> check(const Entry& e, const uint8_t* s) const;
     explorer::Violation violation(const Entry& e, const uint8_t* s) const;
 
     const kernel::Model& model_;
+    const uint64_t id_;   // which checker a thread's memo tables belong to
+    int memos_ = 0;
     std::vector<const Property*> selected_;
     std::vector<Entry> invariants_, deadlocks_;
+    std::vector<Unit> units_;
 };
 
 // One property on one state: "" when it holds, else why not (for tests and tools).
