@@ -20,11 +20,12 @@ public:
     explicit SuccessorBatch(size_t state_size) : size_(state_size) {}
 
     // Collects the successors of s (in the model's order), canonical when
-    // the model reduces by symmetry; for the flat store, hashes them and
-    // prefetches what it will read for them (the tree store looks up only
-    // the nodes a step changed, from small tables).
-    template <class M, class Store>
-    void collect(const M& model, const uint8_t* s, const Store& store)
+    // the model reduces by symmetry, and, with mark_self_loops, which of
+    // them equal s (self_loop()). Hashes nothing: each search hashes with
+    // its own function (the flat store: collect(); the lossy modes: their
+    // fingerprints).
+    template <class M>
+    void gather(const M& model, const uint8_t* s, bool mark_self_loops)
     {
         n_ = 0;
         const bool reduce = reduces(model);
@@ -44,12 +45,26 @@ public:
             labels_[n_] = label;
             ++n_;
         });
-        if constexpr (std::is_same_v<Store, StateStore>) {
+        self_.clear();
+        if (mark_self_loops) {
             // A step that leaves the state as it was (a preemption that
             // picks the same task) needs no lookup: it leads back to s.
-            self_.resize(labels_.size());
-            for (size_t i = 0; i < n_; ++i) {
+            self_.resize(n_);
+            for (size_t i = 0; i < n_; ++i)
                 self_[i] = std::memcmp(state(i), s, size_) == 0;
+        }
+    }
+
+    // gather(); for the flat store, hashes the successors that are not
+    // self-loops and prefetches what their lookups will read (the tree
+    // store looks up only the nodes a step changed, from small tables).
+    template <class M, class Store>
+    void collect(const M& model, const uint8_t* s, const Store& store)
+    {
+        constexpr bool flat = std::is_same_v<Store, StateStore>;
+        gather(model, s, flat);
+        if constexpr (flat) {
+            for (size_t i = 0; i < n_; ++i) {
                 if (self_[i])
                     continue;
                 hashes_[i] = XXH3_64bits(state(i), size_);
@@ -94,9 +109,12 @@ public:
     // The successor as the step made it, before canonicalisation: what a
     // step's cost is measured on.
     const uint8_t* concrete(size_t i) const { return (concrete_.empty() ? bytes_ : concrete_).data() + i * size_; }
+    // concrete(0), ...: what Reduction::ample() judges.
+    const uint8_t* concrete_states() const { return concrete(0); }
     Label label(size_t i) const { return labels_[i]; }
-    uint64_t hash(size_t i) const { return hashes_[i]; }
-    // The flat store only: successor i is the state expanded (its hash is not computed).
+    const Label* labels() const { return labels_.data(); }
+    uint64_t hash(size_t i) const { return hashes_[i]; }   // collect() with the flat store
+    // Successor i is the state expanded (gather() with mark_self_loops).
     bool self_loop(size_t i) const { return self_[i] != 0; }
 
 private:
@@ -106,7 +124,7 @@ private:
     std::vector<uint8_t> concrete_;   // with symmetry reduction only
     std::vector<Label> labels_;
     std::vector<uint64_t> hashes_;
-    std::vector<uint8_t> self_;   // the flat store: self_loop()
+    std::vector<uint8_t> self_;   // self_loop(), when marked
     std::vector<uint8_t> in_;   // reduce(): the ample marks (bool-sized bytes)
     std::vector<size_t> order_; // reduce(): the new order of the steps
 

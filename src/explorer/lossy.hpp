@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "explorer/batch.hpp"
 #include "explorer/level_queue.hpp"
 #include "explorer/progress.hpp"
 #include "explorer/trail.hpp"
@@ -339,31 +340,16 @@ private:
             stop_after_level = true;
         };
         // All successors first, hashed, their lookups prefetched (see batch.hpp).
-        uint32_t steps = 0;
-        const bool reduce = reduces(model_);
-        model_.for_each_successor(s, [&](Label label, const uint8_t* next) {
-            if (steps == labels_.size()) {
-                labels_.resize(steps * 2 + 16);
-                hashes_.resize(labels_.size());
-                succ_.resize(labels_.size() * size_);
-                if (reduce)
-                    concrete_.resize(succ_.size());
-            }
-            std::memcpy(succ_.data() + size_t(steps) * size_, next, size_);
-            if (reduce) {   // stored canonical, priced concrete
-                std::memcpy(concrete_.data() + size_t(steps) * size_, next, size_);
-                canonicalise(model_, succ_.data() + size_t(steps) * size_);
-            }
-            labels_[steps++] = label;
-        });
         // A step that leaves s as it was needs no hash and no lookup: s is
-        // seen and in the level being expanded, not the next (batch.hpp).
-        self_.resize(labels_.size());
+        // seen and in the level being expanded, not the next.
+        batch_.gather(model_, s, true);
+        const uint32_t steps = uint32_t(batch_.size());
+        if (hashes_.size() < steps)
+            hashes_.resize(steps);
         for (uint32_t j = 0; j < steps; ++j) {
-            self_[j] = std::memcmp(succ_.data() + size_t(j) * size_, s, size_) == 0;
-            if (self_[j])
+            if (batch_.self_loop(j))
                 continue;
-            hashes_[j] = hash(succ_.data() + size_t(j) * size_);
+            hashes_[j] = hash(batch_.state(j));
             if (bits_)
                 bits_->prefetch(hashes_[j].h128);
             else
@@ -377,11 +363,11 @@ private:
         in_.assign(steps, 0);
         uint32_t ample = 0;
         if (reduction_ && steps > 1 &&
-            reduction_->ample(s, steps, labels_.data(), reduce ? concrete_.data() : succ_.data(), in_.data()))
+            reduction_->ample(s, steps, batch_.labels(), batch_.concrete_states(), in_.data()))
             for (uint32_t j = 0; j < steps; ++j)
                 ample += in_[j] != 0;
         for (uint32_t j = 0; j < steps && ample && ample < steps && reduction_->proviso(); ++j)
-            if (in_[j] && !self_[j] && seen(hashes_[j])) {
+            if (in_[j] && !batch_.self_loop(j) && seen(hashes_[j])) {
                 ample = 0;   // refused: expand fully
                 ++proviso_full_;
             }
@@ -392,8 +378,8 @@ private:
         for (uint32_t step = 0; step < steps; ++step) {
             if (!in_[step])
                 continue;
-            const uint8_t* next = succ_.data() + size_t(step) * size_;
-            const Label label = labels_[step];
+            const uint8_t* next = batch_.state(step);
+            const Label label = batch_.label(step);
             const Hash& h = hashes_[step];
             ++transitions_;
             if (!out.limit.empty() || (!cheapest_ && out.finding))
@@ -402,13 +388,12 @@ private:
                 out.limit = "a state has more than 65536 successors";
                 continue;
             }
-            if (self_[step])
+            if (batch_.self_loop(step))
                 continue;
             auto price = [&] {
                 if constexpr (CostedModel<M>)
                     if (cheapest_)
-                        return add_cost(pcost, model_.step_cost(label, s,
-                                                                reduce ? concrete_.data() + size_t(step) * size_ : next));
+                        return add_cost(pcost, model_.step_cost(label, s, batch_.concrete(step)));
                 return PathCost(0);
             };
             if (seen(h)) {
@@ -471,7 +456,6 @@ private:
     uint32_t por_gave_up_at_ = 0;
     uint64_t ample_states_ = 0, proviso_full_ = 0;
     std::vector<uint8_t> in_;       // the steps expanded (POR: the ample ones)
-    std::vector<uint8_t> self_;     // the steps that leave the state as it was
     std::unique_ptr<FingerprintShards> fps_;
     std::unique_ptr<BitState> bits_;
     Trail trail_;
@@ -480,10 +464,8 @@ private:
     std::vector<PathCost> cur_costs_;  // the current level's costs (cheapest_shortest)
     uint64_t next_first_ = 1;          // the trail index of the next level's first state
     std::vector<uint8_t> probe_;       // a state read back from the next level
-    std::vector<uint8_t> succ_;     // the successors of the state being expanded
-    std::vector<uint8_t> concrete_; // the same before canonicalisation (symmetry reduction only)
-    std::vector<Label> labels_;
-    std::vector<Hash> hashes_;
+    SuccessorBatch batch_{size_};   // the successors of the state being expanded
+    std::vector<Hash> hashes_;      // theirs (not for self-loops)
     uint64_t transitions_ = 0, terminals_ = 0;
     uint32_t depth_ = 0;
     uint64_t peak_bytes_ = 0;

@@ -171,7 +171,7 @@ public:
         for (unsigned t = 0; t < nthreads_; ++t) {
             cur_bufs_.emplace_back(size_);
             next_bufs_.emplace_back(size_);
-            locals_.emplace_back(std::make_unique<Local>());
+            locals_.emplace_back(std::make_unique<Local>(size_));
         }
     }
 
@@ -227,14 +227,12 @@ private:
         uint64_t event;   // where one thread would have found it (order key)
     };
     struct alignas(64) Local {
-        std::vector<uint8_t> succ;
-        std::vector<uint8_t> concrete;   // succ before canonicalisation (symmetry reduction only)
-        std::vector<Label> labels;
-        std::vector<uint64_t> h64;
+        explicit Local(size_t state_size) : batch(state_size) {}
+        SuccessorBatch batch;   // the successors of the state being expanded
+        std::vector<uint64_t> h64;   // their hashes (not for self-loops)
         std::vector<XXH128_hash_t> h128;
         std::vector<Candidate> candidates;
         std::vector<uint8_t> in;   // the steps expanded (POR: the ample ones)
-        std::vector<uint8_t> self;   // the steps that leave the state as it was
         uint64_t transitions = 0, terminals = 0, ample_states = 0, proviso_full = 0;
         uint64_t level_ample = 0, level_full = 0;   // ample_states, proviso_full at the level's start
     };
@@ -555,31 +553,17 @@ private:
         const Slot& slot = slots_[pos];
         const uint8_t* s = cur_state(slot.loc);
         const PathCost pcost = cur_cost(slot.loc);
-        uint32_t n = 0;
-        const bool reduce = reduces(model_);
-        model_.for_each_successor(s, [&](Label label, const uint8_t* next) {
-            if (n == L.labels.size()) {
-                L.labels.resize(n * 2 + 16);
-                L.h64.resize(L.labels.size());
-                L.h128.resize(L.labels.size());
-                L.succ.resize(L.labels.size() * size_);
-                if (reduce)
-                    L.concrete.resize(L.succ.size());
-            }
-            std::memcpy(L.succ.data() + size_t(n) * size_, next, size_);
-            if (reduce) {   // stored canonical, priced concrete
-                std::memcpy(L.concrete.data() + size_t(n) * size_, next, size_);
-                canonicalise(model_, L.succ.data() + size_t(n) * size_);
-            }
-            L.labels[n++] = label;
-        });
         // A step that leaves s as it was: seen, no hash, no lookup (batch.hpp).
-        L.self.resize(L.labels.size());
+        L.batch.gather(model_, s, true);
+        const uint32_t n = uint32_t(L.batch.size());
+        if (L.h64.size() < n) {
+            L.h64.resize(n);
+            L.h128.resize(n);
+        }
         for (uint32_t j = 0; j < n; ++j) {
-            const uint8_t* next = L.succ.data() + size_t(j) * size_;
-            L.self[j] = std::memcmp(next, s, size_) == 0;
-            if (L.self[j])
+            if (L.batch.self_loop(j))
                 continue;
+            const uint8_t* next = L.batch.state(j);
             if (bits_) {
                 L.h128[j] = XXH3_128bits(next, size_);
                 L.h64[j] = L.h128[j].low64;
@@ -602,11 +586,11 @@ private:
         if (reduction_ && n > 1) {
             std::fill(L.in.begin(), L.in.end(), 0);
             uint32_t ample = 0;
-            if (reduction_->ample(s, n, L.labels.data(), reduce ? L.concrete.data() : L.succ.data(), L.in.data()))
+            if (reduction_->ample(s, n, L.batch.labels(), L.batch.concrete_states(), L.in.data()))
                 for (uint32_t j = 0; j < n; ++j)
                     ample += L.in[j] != 0;
             for (uint32_t j = 0; j < n && ample && ample < n && reduction_->proviso(); ++j)
-                if (L.in[j] && !L.self[j] && seen(L.h64[j], L.h128[j])) {
+                if (L.in[j] && !L.batch.self_loop(j) && seen(L.h64[j], L.h128[j])) {
                     ample = 0;   // refused: expand fully
                     ++L.proviso_full;
                 }
@@ -616,14 +600,13 @@ private:
                 L.in.assign(n, 1);
         }
         for (uint32_t step = 0; step < n; ++step) {
-            if (!L.in[step] || L.self[step] || seen(L.h64[step], L.h128[step]))
+            if (!L.in[step] || L.batch.self_loop(step) || seen(L.h64[step], L.h128[step]))
                 continue;
-            const uint8_t* next = L.succ.data() + size_t(step) * size_;
+            const uint8_t* next = L.batch.state(step);
             PathCost c = 0;
             if constexpr (CostedModel<M>)
                 if (cheapest_)
-                    c = add_cost(pcost, model_.step_cost(L.labels[step], s,
-                                                         reduce ? L.concrete.data() + size_t(step) * size_ : next));
+                    c = add_cost(pcost, model_.step_cost(L.batch.label(step), s, L.batch.concrete(step)));
             // The level table keys by a fingerprint never 0 (bitstate: the low half of the 128-bit hash).
             const uint64_t fp = L.h64[step] ? L.h64[step] : 1;
             table_.offer(fp, order_key(pos, step), c, cheapest_, [&] {
