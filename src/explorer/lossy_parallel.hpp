@@ -66,7 +66,23 @@ public:
     static unsigned shard_of(uint64_t fp) { return FingerprintShards::shard_of(fp); }
 
     uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
-    uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+    // The entries: exact while no offer() runs, else a lower bound (the
+    // shards are read one by one, without their locks).
+    uint64_t count() const
+    {
+        uint64_t n = 0;
+        for (const Shard& s : shards_)
+            n += s.n.load(std::memory_order_relaxed);
+        return n;
+    }
+    // What offer(fp) will read first, fetched ahead (no lock: an address
+    // read while the shard grows only fetches a line in vain).
+    void prefetch(uint64_t fp) const
+    {
+        const unsigned k = shard_of(fp);
+        if (const Entry* base = views_[k].base.load(std::memory_order_relaxed))
+            __builtin_prefetch(base + (size_t(fp) & views_[k].mask.load(std::memory_order_relaxed)));
+    }
     // Offers one copy; `store` is called (under the lock) for a first copy
     // and returns its loc. Throws std::bad_alloc.
     template <class Store>
@@ -85,8 +101,7 @@ public:
         Entry& e = find(s, fp);
         if (e.fp == 0) {
             e = Entry{fp, order, order, store(), cost};
-            ++s.n;
-            count_.fetch_add(1, std::memory_order_relaxed);
+            s.n.store(s.n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);   // under the lock
             return;
         }
         e.order = std::min(e.order, order);
@@ -110,7 +125,6 @@ public:
             s.n = 0;
         }
         bounds.push_back(out.size());
-        count_.store(0, std::memory_order_relaxed);
     }
 
     // Empty, its memory freed.
@@ -118,18 +132,33 @@ public:
     {
         for (Shard& s : shards_) {
             std::vector<Entry>().swap(s.slots);
+            set_view(s);
             s.n = 0;
         }
         bytes_.store(0, std::memory_order_relaxed);
-        count_.store(0, std::memory_order_relaxed);
     }
 
 private:
-    struct Shard {
+    // A line each: the threads take shard locks at random, and two shards
+    // sharing a line would make one thread's lock evict the other's line.
+    struct alignas(64) Shard {
         std::atomic_flag lock = ATOMIC_FLAG_INIT;
         std::vector<Entry> slots;
-        uint64_t n = 0;
+        std::atomic<uint64_t> n{0};   // written under the lock
     };
+    // Where a shard's slots are, for prefetch(): written only when the
+    // shard grows or is released, so, apart from the locks' lines, read
+    // without a miss by every thread.
+    struct View {
+        std::atomic<const Entry*> base{nullptr};
+        std::atomic<size_t> mask{0};
+    };
+    void set_view(Shard& s)
+    {
+        View& v = views_[size_t(&s - shards_)];
+        v.base.store(s.slots.empty() ? nullptr : s.slots.data(), std::memory_order_relaxed);
+        v.mask.store(s.slots.empty() ? 0 : s.slots.size() - 1, std::memory_order_relaxed);
+    }
     static Entry& find(Shard& s, uint64_t fp)
     {
         const size_t mask = s.slots.size() - 1;
@@ -142,13 +171,15 @@ private:
     {
         std::vector<Entry> old(std::max<size_t>(s.slots.size() * 2, 64));
         old.swap(s.slots);
+        set_view(s);
         bytes_.fetch_add((s.slots.size() - old.size()) * sizeof(Entry), std::memory_order_relaxed);
         for (const Entry& e : old)
             if (e.fp)
                 find(s, e.fp) = e;
     }
     Shard shards_[shards];
-    std::atomic<uint64_t> bytes_{0}, count_{0};
+    View views_[shards];
+    std::atomic<uint64_t> bytes_{0};
 };
 
 template <Model M, Checker C>
@@ -539,7 +570,7 @@ private:
                     if (limits_.memory_bytes &&
                         memory_.load(std::memory_order_relaxed) + table_.bytes() > limits_.memory_bytes)
                         stop_for_memory(memory_limit_text(limits_));
-                    if (t == 0)
+                    if (t == 0 && since % 4096 == 0)   // count() reads every shard's line
                         progress_.update(trail_.count() + table_.count(), slots_.size() - std::min(b, slots_.size()),
                                          depth_, memory_.load(std::memory_order_relaxed));
                 }
@@ -572,6 +603,7 @@ private:
                 L.h64[j] = XXH3_64bits(next, size_);
                 fps_->prefetch(L.h64[j]);
             }
+            table_.prefetch(L.h64[j] ? L.h64[j] : 1);   // the fingerprint offer() keys by
         }
         L.transitions += n;
         steps_[pos] = uint16_t(std::min<uint32_t>(n, 0xFFFF));
