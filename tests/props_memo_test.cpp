@@ -16,6 +16,7 @@
 #include "props/memo.hpp"
 #include "props/split.hpp"
 #include "props/visibility.hpp"
+#include "sample_states.hpp"
 
 using namespace pxc;
 using namespace pxc::props;
@@ -45,15 +46,7 @@ MemoKey key_with(uint8_t first, uint8_t second)
 TEST_CASE("a part's key is the bytes it reads, gathered or shuffled alike, on reachable states")
 {
     int parts = 0, shuffled = 0;
-    for (const char* file : {"models/contention.toml", "models/blocked-donor-race-b.toml",
-                             "models/ww/test-cycle3-1cpu-wound-wait.toml"}) {
-        INFO(file);
-        const Scenario sc = load_scenario(std::string(SOURCE_ROOT) + "/" + file);
-        const kernel::Model model(sc, sc.feature_set({}));
-        Checker none(model, {"no_kernel_warning"});
-        explorer::Explorer ex(model, none, {.max_states = 1500}, false);
-        const auto r = ex.run();
-        REQUIRE(r.stats.states >= 1500);
+    for_each_sample([&](const kernel::Model& model, const auto& ex, uint32_t states) {
         for (const Property& p : Catalog::standard().all()) {
             if (!p.decl || p.kind != Kind::invariant)
                 continue;
@@ -67,7 +60,7 @@ TEST_CASE("a part's key is the bytes it reads, gathered or shuffled alike, on re
                 shuffled += proj.shuffles();
                 std::map<std::string, std::string> key_of;   // the bytes read -> the key
                 bool all_agree = true, one_to_one = true;
-                for (uint32_t i = 0; i < r.stats.states; ++i) {
+                for (uint32_t i = 0; i < states; ++i) {
                     const uint8_t* s = ex.state(i);
                     const MemoKey k = proj.gather(s);
                     std::string bytes, key(reinterpret_cast<const char*>(k.b), sizeof k.b);
@@ -92,7 +85,7 @@ TEST_CASE("a part's key is the bytes it reads, gathered or shuffled alike, on re
                 CHECK(keys.size() == key_of.size());
             }
         }
-    }
+    });
     CHECK(parts >= 12);
 #if defined(__x86_64__)
     if (__builtin_cpu_supports("ssse3"))

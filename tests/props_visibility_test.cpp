@@ -17,6 +17,7 @@
 #include "props/fields.hpp"
 #include "props/split.hpp"
 #include "props/visibility.hpp"
+#include "sample_states.hpp"
 
 using namespace pxc;
 using namespace pxc::props;
@@ -65,15 +66,7 @@ std::vector<int64_t> readings(const Access& a, const kernel::Model& m, const uin
 TEST_CASE("every computed field and predicate reads only the bytes visibility marks for it, on reachable states")
 {
     int checked = 0;
-    for (const char* file : {"models/contention.toml", "models/blocked-donor-race-b.toml",
-                             "models/ww/test-cycle3-1cpu-wound-wait.toml"}) {
-        INFO(file);
-        const Scenario sc = load_scenario(std::string(SOURCE_ROOT) + "/" + file);
-        const kernel::Model model(sc, sc.feature_set({}));
-        Checker none(model, {"no_kernel_warning"});
-        explorer::Explorer ex(model, none, {.max_states = 1500}, false);
-        const auto r = ex.run();
-        REQUIRE(r.stats.states >= 1500);
+    for_each_sample([&](const kernel::Model& model, const auto& ex, uint32_t states) {
         for (const auto& table : {fields(), predicates()})
             for (const Access& a : table) {
                 if (!a.read || fixed_value(a, model))
@@ -81,7 +74,7 @@ TEST_CASE("every computed field and predicate reads only the bytes visibility ma
                 INFO(a.name);
                 const std::vector<uint8_t> vis = access_bytes(model, a);
                 int changed = 0;
-                for (uint32_t i = 0; i < r.stats.states; ++i) {
+                for (uint32_t i = 0; i < states; ++i) {
                     const std::vector<uint8_t> s(ex.state(i), ex.state(i) + model.state_size());
                     const std::vector<int64_t> before = readings(a, model, s.data());
                     for (size_t b = 0; b < s.size(); ++b) {
@@ -99,7 +92,7 @@ TEST_CASE("every computed field and predicate reads only the bytes visibility ma
                 // And it reads something: a field that marks nothing would never be evaluated again.
                 CHECK(std::count(vis.begin(), vis.end(), 1) > 0);
             }
-    }
+    });
     CHECK(checked > 20000);
 }
 
