@@ -695,11 +695,14 @@ private:
             }
         });
         bits_set_ += fresh_bits.load();
-        // The invariants of the new states.
+        // The invariants of the new states, each against its recorded parent
+        // (still in the current level's buffers), in which they all hold
+        // (check_new_state: only the parts whose bytes the step changed).
         on_threads([&](unsigned t) {
             Local& L = *locals_[t];
             for (uint64_t r = take * t / nthreads_; r < take * (t + 1) / nthreads_; ++r)
-                if (auto v = checker_.check_state(next_state(level[r].loc)))
+                if (auto v = check_new_state(checker_, cur_state(slots_[rank_of(level[r].best)].loc),
+                                             next_state(level[r].loc)))
                     L.candidates.push_back({Finding{first + uint32_t(r), *v, false}, depth_ + 1, level[r].cost,
                                             level[r].order});
         });
