@@ -906,6 +906,31 @@ TEST_CASE("a violation found in a lossy mode is the exact mode's counterexample,
         }
 }
 
+TEST_CASE("the parallel lossy modes order a level the one-thread way with more than 64 steps a parent too")
+{
+    // Fan: 100 steps a parent (the parallel lossy search then sorts the
+    // level rather than counting places by parent), Lattice: at most 8.
+    const auto fan = [](const Flags& f) {
+        for (Order order : {Order::shortest, Order::cheapest_shortest}) {
+            Summary exact = summarize(Fan{}, f, order, threads(1));
+            for (const Options& o : lossy_options) {
+                CAPTURE(int(o.mode));
+                CAPTURE(o.threads);
+                CAPTURE(int(order));
+                Summary s = summarize(Fan{}, f, order, o);
+                if (exact.verdict == Verdict::holds) {
+                    CHECK(s.verdict == Verdict::no_violation_found);
+                    s.verdict = Verdict::holds;
+                }
+                CHECK(s == exact);
+            }
+        }
+    };
+    fan({});
+    fan({[](const uint8_t* s) { return s[0] == 3 && s[1] % 50 == 17; }});
+    fan({nullptr, [](const uint8_t* s) { return s[1] % 7 == 3; }});
+}
+
 TEST_CASE("the lossy modes keep the trail of expanded levels on disk and rebuild the exact counterexample from it")
 {
     // 160,000 states: the trail's first chunks (65,536 entries each) are spilled

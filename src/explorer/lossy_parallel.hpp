@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "explorer/lossy.hpp"
+#include "explorer/thread_pool.hpp"
 
 namespace pxc::explorer {
 
@@ -75,6 +76,7 @@ public:
             n += s.n.load(std::memory_order_relaxed);
         return n;
     }
+    uint64_t count(unsigned k) const { return shards_[k].n.load(std::memory_order_relaxed); }
     // What offer(fp) will read first, fetched ahead (no lock: an address
     // read while the shard grows only fetches a line in vain).
     void prefetch(uint64_t fp) const
@@ -110,21 +112,25 @@ public:
             e.cost = cost;
         }
     }
-    // Every entry, shard after shard (bounds[i]: where shard i starts in
-    // out), then the table emptied (its memory kept for the next level).
-    void drain(std::vector<Entry>& out, std::vector<uint64_t>& bounds)
+    // The entries of shard k (no offer() may run: by several threads, each its own shards).
+    template <class F>
+    void visit(unsigned k, F&& f) const
     {
-        bounds.clear();
-        for (Shard& s : shards_) {
-            bounds.push_back(out.size());
-            for (Entry& e : s.slots)
-                if (e.fp) {
-                    out.push_back(e);
-                    e = Entry{};
-                }
-            s.n = 0;
-        }
-        bounds.push_back(out.size());
+        for (const Entry& e : shards_[k].slots)
+            if (e.fp)
+                f(e);
+    }
+    // The same, each entry taken out: the shard is left empty, its memory kept for the next level.
+    template <class F>
+    void take(unsigned k, F&& f)
+    {
+        Shard& s = shards_[k];
+        for (Entry& e : s.slots)
+            if (e.fp) {
+                f(e);
+                e = Entry{};
+            }
+        s.n = 0;
     }
 
     // Empty, its memory freed.
@@ -193,7 +199,7 @@ public:
                         uint64_t level_memory = default_level_memory)
         : model_(model), checker_(checker), limits_(limits), progress_(progress), cheapest_(cheapest), mode_(mode),
           size_(model.state_size()), nthreads_(std::max(1u, threads)), start_(start), reduction_(reduction),
-          level_memory_(level_memory)
+          level_memory_(level_memory), pool_(nthreads_)
     {
         if (mode == Mode::bitstate)
             bits_ = std::make_unique<BitState>(bitstate_bytes * 8, hash_functions);
@@ -286,16 +292,12 @@ private:
                 stop_with(std::string("error: ") + e.what());
             }
         };
-        std::vector<std::thread> pool;
-        try {
-            for (unsigned t = 1; t < nthreads_; ++t)
-                pool.emplace_back(guarded, t);
-        } catch (const std::system_error&) {
+        if (pool_.size() < nthreads_)
             stop_with("cannot start " + std::to_string(nthreads_) + " threads");
-        }
-        guarded(0);
-        for (std::thread& th : pool)
-            th.join();
+        pool_.run([&](unsigned t) {
+            if (t < nthreads_)
+                guarded(t);
+        });
     }
     // A memory stop in the expand phase hands the search over instead.
     void stop_for_memory(const std::string& why)
@@ -353,7 +355,6 @@ private:
             return;
         }
         std::vector<LevelTable::Entry> level;
-        std::vector<uint64_t> bounds;
         for (;;) {
             for (auto& L : locals_) {
                 L->level_ample = L->ample_states;
@@ -386,21 +387,11 @@ private:
                 out.limit = limit_;
                 return;
             }
-            level.clear();
-            level.reserve(table_.count());
-            table_.drain(level, bounds);
-            // compact: the new fingerprints join the visited set now, while the
-            // level is still grouped by shard (each thread its own shards), unless
-            // a state limit will keep only part of the level.
-            const bool early = !bits_ && trail_.count() + level.size() <= max_states();
-            if (early)
-                on_threads([&](unsigned t) {
-                    for (unsigned sh = t; sh < LevelTable::shards; sh += nthreads_)
-                        for (uint64_t r = bounds[sh]; r < bounds[sh + 1]; ++r)
-                            fps_->insert(level[r].fp);
-                });
-            std::sort(level.begin(), level.end(),
-                      [](const LevelTable::Entry& a, const LevelTable::Entry& b) { return a.order < b.order; });
+            // compact: the new fingerprints join the visited set while the level
+            // is still grouped by shard (each thread its own shards), unless a
+            // state limit will keep only part of the level.
+            const bool early = !bits_ && trail_.count() + table_.count() <= max_states();
+            order_level(level, early);
             const uint64_t expanded = trail_.count();   // the levels up to this one
             prev_level_ = slots_.size();
             const bool last = record(out, level, early);
@@ -654,6 +645,65 @@ private:
         }
     }
 
+    // The order phase: the level table emptied into `level` in the
+    // one-thread order (by order key), and with `early` the fingerprints
+    // added to the visited set (compact), each thread its own shards. When
+    // no parent has more than 64 steps, as the exact parallel search ranks
+    // a level (parallel.hpp, rank_level()), in O(n) and shared by the
+    // threads: each marks its entries' steps in a word of their parent, one
+    // prefix sum over the parents gives where each parent's children start,
+    // and an entry's place is its parent's start plus the marks below its
+    // step. (An order key names one parent and one step: no two entries
+    // share it.) Else one thread sorts.
+    void order_level(std::vector<LevelTable::Entry>& level, bool early)
+    {
+        const uint64_t parents = slots_.size();
+        const bool narrow = std::all_of(steps_.begin(), steps_.end(), [](uint16_t n) { return n <= 64; });
+        level.resize(table_.count());
+        if (!narrow) {
+            std::vector<uint64_t> start(LevelTable::shards + 1, 0);
+            for (unsigned sh = 0; sh < LevelTable::shards; ++sh)
+                start[sh + 1] = start[sh] + table_.count(sh);
+            on_threads([&](unsigned t) {
+                for (unsigned sh = t; sh < LevelTable::shards; sh += nthreads_) {
+                    uint64_t r = start[sh];
+                    table_.take(sh, [&](const LevelTable::Entry& e) {
+                        if (early)
+                            fps_->insert(e.fp);
+                        level[r++] = e;
+                    });
+                }
+            });
+            std::sort(level.begin(), level.end(),
+                      [](const LevelTable::Entry& a, const LevelTable::Entry& b) { return a.order < b.order; });
+            return;
+        }
+        std::vector<std::atomic<uint64_t>> marks(parents);
+        on_threads([&](unsigned t) {
+            for (unsigned sh = t; sh < LevelTable::shards; sh += nthreads_)
+                table_.visit(sh, [&](const LevelTable::Entry& e) {
+                    if (early)
+                        fps_->insert(e.fp);
+                    marks[rank_of(e.order)].fetch_or(uint64_t(1) << step_of(e.order), std::memory_order_relaxed);
+                });
+        });
+        std::vector<uint64_t> start(parents);
+        uint64_t sum = 0;
+        for (uint64_t p = 0; p < parents; ++p) {
+            start[p] = sum;
+            sum += std::popcount(marks[p].load(std::memory_order_relaxed));
+        }
+        on_threads([&](unsigned t) {
+            for (unsigned sh = t; sh < LevelTable::shards; sh += nthreads_)
+                table_.take(sh, [&](const LevelTable::Entry& e) {
+                    const uint32_t p = rank_of(e.order);
+                    const uint64_t below = marks[p].load(std::memory_order_relaxed) &
+                                           ((uint64_t(1) << step_of(e.order)) - 1);
+                    level[start[p] + uint64_t(std::popcount(below))] = e;
+                });
+        });
+    }
+
     // The record and check phases. True when the search ends here.
     // recorded: the compact fingerprints were added already.
     bool record(Outcome& out, const std::vector<LevelTable::Entry>& level, bool recorded)
@@ -669,18 +719,20 @@ private:
             take = 0;
             stop_with(memory_limit_text(limits_));
         }
-        std::vector<Slot> next;
-        next.reserve(take);
+        // Each new state's trail entry (parent, step), slot and path cost, and
+        // the visited set (compact: shards split among the threads; bitstate:
+        // atomic ORs), each thread a share.
+        std::vector<Slot> next(take);
         const uint32_t first = uint32_t(trail_.count());
-        for (uint64_t r = 0; r < take; ++r) {
-            const LevelTable::Entry& e = level[r];
-            const uint32_t idx = trail_.push(slots_[rank_of(e.best)].index, uint16_t(step_of(e.best)));
-            next.push_back({idx, e.loc});
-            next_bufs_[e.loc >> 40].set_cost(e.loc & ((uint64_t(1) << 40) - 1), e.cost);
-        }
-        // The visited set: compact shards split among the threads, bitstate by atomic ORs.
+        trail_.extend(take);
         std::atomic<uint64_t> fresh_bits{0};
         on_threads([&](unsigned t) {
+            for (uint64_t r = take * t / nthreads_; r < take * (t + 1) / nthreads_; ++r) {
+                const LevelTable::Entry& e = level[r];
+                trail_.set(first + uint32_t(r), slots_[rank_of(e.best)].index, uint16_t(step_of(e.best)));
+                next[r] = {first + uint32_t(r), e.loc};
+                next_bufs_[e.loc >> 40].set_cost(e.loc & ((uint64_t(1) << 40) - 1), e.cost);
+            }
             if (bits_) {
                 uint64_t mine = 0;
                 for (uint64_t r = take * t / nthreads_; r < take * (t + 1) / nthreads_; ++r)
@@ -831,6 +883,7 @@ private:
     std::unique_ptr<LossySearch<M, C>> single_;   // the one-thread search it handed over to
     uint32_t handed_at_ = 0;
     std::vector<std::pair<uint32_t, uint32_t>> one_thread_;   // the depths searched on one thread, from, to
+    ThreadPool pool_;   // the threads of every phase (on_threads)
 };
 
 }  // namespace pxc::explorer

@@ -43,6 +43,25 @@ public:
         at(uint32_t(count_)) = {parent, step};
         return uint32_t(count_++);
     }
+    // n more entries, each to be set() (by several threads, each its own
+    // entries). Throws std::bad_alloc, and then adds none.
+    void extend(uint64_t n)
+    {
+        const size_t had = chunks_.size(), need = size_t((count_ + n + mask) >> 16);
+        try {
+            chunks_.reserve(need);
+            while (chunks_.size() < need) {
+                auto* p = static_cast<Entry*>(big_alloc(chunk_bytes, false));
+                if (!p)
+                    throw std::bad_alloc();
+                chunks_.emplace_back(p);
+            }
+        } catch (const std::bad_alloc&) {
+            chunks_.resize(had);
+            throw;
+        }
+        count_ += n;
+    }
     // Writes the whole chunks below entry `index` to the file and frees
     // them (the caller will not set() them again). False when the file
     // cannot be opened or written: those chunks stay in memory.
