@@ -321,8 +321,8 @@ private:
     }
     uint64_t bytes_used() const
     {
-        uint64_t b = set_bytes() + trail_.bytes() + table_.bytes() + slots_.capacity() * sizeof(Slot) +
-                     steps_.capacity() * sizeof(uint16_t);
+        uint64_t b = set_bytes() + trail_.bytes() + table_.bytes() + level_.capacity() * sizeof(LevelTable::Entry) +
+                     slots_.capacity() * sizeof(Slot) + steps_.capacity() * sizeof(uint16_t);
         for (unsigned t = 0; t < nthreads_; ++t)
             b += cur_bufs_[t].bytes() + next_bufs_[t].bytes();
         return b;
@@ -354,7 +354,7 @@ private:
             out.finding = Finding{0, *v, false};
             return;
         }
-        std::vector<LevelTable::Entry> level;
+        std::vector<LevelTable::Entry>& level = level_;
         for (;;) {
             for (auto& L : locals_) {
                 L->level_ample = L->ample_states;
@@ -369,7 +369,10 @@ private:
             on_threads([&](unsigned t) { expand_part(t); });
             peak_bytes_ = std::max(peak_bytes_, bytes_used());
             const bool too_big = memory_stop_.load() ||
-                                 over_memory(table_.count() * (sizeof(LevelTable::Entry) + sizeof(Slot) + 6));
+                                 over_memory(table_.count() * (sizeof(Slot) + 6) +
+                                             (table_.count() - std::min(table_.count(), level_.capacity())) *
+                                                 sizeof(LevelTable::Entry) +
+                                             slots_.size() * order_bytes_per_parent);
             if (too_big) {   // the level's expansion is dropped and done again
                 if (hand_over(out, true))
                     return;
@@ -426,12 +429,15 @@ private:
     }
 
     // Per state of a level: its bytes in a level buffer, its level-table
-    // entries (at most half full, and the sorted copy), slot, trail entry
-    // and fingerprint.
+    // entries (at most half full, and the ordered copy), slot, trail entry,
+    // fingerprint, and as a parent what ordering its children takes.
     double level_bytes_per_state() const
     {
-        return double(LevelQueue::block_bytes(size_)) / 4096 + 3 * sizeof(LevelTable::Entry) + sizeof(Slot) + 6 + 16;
+        return double(LevelQueue::block_bytes(size_)) / 4096 + 3 * sizeof(LevelTable::Entry) + sizeof(Slot) + 6 + 16 +
+               order_bytes_per_parent;
     }
+    // order_level(): a parent's word of marks and its children's start.
+    static constexpr uint64_t order_bytes_per_parent = 2 * sizeof(uint64_t);
 
     // The search on one thread from the current level: its partial
     // expansion (if any) is dropped, the model's event counts are those of
@@ -447,6 +453,7 @@ private:
             if (expanded)
                 model_.restore_events(level_events_);
         table_.release();
+        std::vector<LevelTable::Entry>().swap(level_);   // (search()'s `level`: its frame outlives the one thread's run)
         LossyHandover h;
         for (auto& L : locals_) {   // the counts of the levels done: the dropped expansion's are not
             L->candidates.clear();
@@ -659,7 +666,12 @@ private:
     {
         const uint64_t parents = slots_.size();
         const bool narrow = std::all_of(steps_.begin(), steps_.end(), [](uint16_t n) { return n <= 64; });
+        if (level.capacity() < table_.count())
+            std::vector<LevelTable::Entry>().swap(level);   // never the old and the new buffer at once
+        level.clear();
+        level.reserve(table_.count());   // exactly: what over_memory() was told
         level.resize(table_.count());
+        peak_bytes_ = std::max(peak_bytes_, bytes_used() + (narrow ? parents * order_bytes_per_parent : 0));
         if (!narrow) {
             std::vector<uint64_t> start(LevelTable::shards + 1, 0);
             for (unsigned sh = 0; sh < LevelTable::shards; ++sh)
@@ -867,6 +879,7 @@ private:
     std::vector<LevelQueue> cur_bufs_, next_bufs_;   // per thread (their index fields unused)
     std::vector<uint64_t> level_events_;   // the model's event counts at the level's start (CountsEvents)
     LevelTable table_;
+    std::vector<LevelTable::Entry> level_;   // the new level in one-thread order (its memory kept from level to level)
     std::vector<std::unique_ptr<Local>> locals_;
     std::atomic<uint64_t> next_{0};
     std::atomic<uint64_t> memory_{0};   // bytes_used(), kept roughly current for the threads
