@@ -73,7 +73,10 @@ for k in ("seconds", "states_per_second", "bytes_per_state", "peak_memory_bytes"
     s.pop(k, None)
 print(json.dumps(j, sort_keys=True))'
 }
-for spec in "models/ww/test-cycle3-1cpu-wait-die.toml|2M|4M" "models/ww/test-abba-wound-wait.toml|2M|4M" \
+# (test-abba-wound-wait's 1,022 states fit on two threads in 4M about half
+# the time, depending on how the threads share the first levels: 3M always
+# hands over, and the one thread still finishes in it.)
+for spec in "models/ww/test-cycle3-1cpu-wait-die.toml|2M|4M" "models/ww/test-abba-wound-wait.toml|2M|3M" \
             "models/ww/test-cycle3-once-wound-wait.toml|2M|4M" "models/chain3.toml|2M|4M"; do
     IFS='|' read -r m compact bitstate <<<"$spec"
     for mode in compact bitstate; do

@@ -372,7 +372,8 @@ private:
                                  over_memory(table_.count() * (sizeof(Slot) + 6) +
                                              (table_.count() - std::min(table_.count(), level_.capacity())) *
                                                  sizeof(LevelTable::Entry) +
-                                             slots_.size() * order_bytes_per_parent);
+                                             slots_.size() * order_bytes_per_parent +
+                                             (fps_ ? table_.count() * fingerprint_bytes_per_state : 0));
             if (too_big) {   // the level's expansion is dropped and done again
                 if (hand_over(out, true))
                     return;
@@ -438,6 +439,12 @@ private:
     }
     // order_level(): a parent's word of marks and its children's start.
     static constexpr uint64_t order_bytes_per_parent = 2 * sizeof(uint64_t);
+    // compact: what a new fingerprint may add to the visited set when the
+    // level joins it (its shards are 60-75 % full: at most 13.4 bytes, and
+    // a shard's growth). Counted before the level is ordered, so that
+    // record() never finds the budget passed once the level has joined the
+    // visited set (too late to hand the level over).
+    static constexpr uint64_t fingerprint_bytes_per_state = 16;
 
     // The search on one thread from the current level: its partial
     // expansion (if any) is dropped, the model's event counts are those of
