@@ -1522,7 +1522,8 @@ struct Neighbours {
 
 TEST_CASE("the tree store gives back each state's bytes and index, through growth, widening and batches")
 {
-    for (size_t size : {1u, 2u, 5u, 8u, 13u, 69u, 91u}) {
+    // 300 bytes: 75 words and 74 nodes, more than one 64-bit set of each in put_nodes().
+    for (size_t size : {1u, 2u, 5u, 8u, 13u, 69u, 91u, 300u}) {
         CAPTURE(size);
         const uint32_t n = size == 1 ? 256 : size == 2 ? 65536 : 70000;   // > 17 chunks of 4096, many growths
         TreeStore store(size);

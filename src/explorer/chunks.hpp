@@ -99,7 +99,10 @@ public:
     static uint8_t* pointer(uint64_t w) { return reinterpret_cast<uint8_t*>(w & ((uint64_t(1) << 48) - 1)); }
     static unsigned width(uint64_t w) { return unsigned(w >> 56); }
     static unsigned shift(uint64_t w) { return unsigned(w >> 48) & 0xFF; }
-    static uint64_t chunk_bytes(uint64_t w) { return uint64_t(chunk_entries) * width(w); }
+    // A chunk ends with 8 spare bytes, so that get() reads every width with one 8-byte load.
+    static constexpr uint64_t pad = 8;
+    static uint64_t bytes_for(unsigned width) { return uint64_t(chunk_entries) * width + pad; }
+    static uint64_t chunk_bytes(uint64_t w) { return bytes_for(width(w)); }
 
     // The directory word of the chunk of entry i (0: none yet).
     [[gnu::always_inline]] uint64_t word(uint64_t i) const
@@ -114,18 +117,9 @@ public:
     [[gnu::always_inline]] static uint64_t get(uint64_t w, uint64_t i)
     {
         const uint8_t* p = pointer(w) + size_t(i & (chunk_entries - 1)) * width(w);
-        uint64_t v = 0;
-        switch (width(w)) {   // fixed sizes: each memcpy is one or two moves
-        case 1: std::memcpy(&v, p, 1); break;
-        case 2: std::memcpy(&v, p, 2); break;
-        case 3: std::memcpy(&v, p, 3); break;
-        case 4: std::memcpy(&v, p, 4); break;
-        case 5: std::memcpy(&v, p, 5); break;
-        case 6: std::memcpy(&v, p, 6); break;
-        case 7: std::memcpy(&v, p, 7); break;
-        default: std::memcpy(&v, p, 8); break;
-        }
-        return v;
+        uint64_t v;
+        std::memcpy(&v, p, 8);   // the chunk's pad keeps the last entry's load inside it
+        return v & (~uint64_t(0) >> (64 - 8 * width(w)));   // widths 1 to 8 (little-endian)
     }
     void prefetch(uint64_t i) const
     {
@@ -149,7 +143,7 @@ public:
             return false;
         if (slot->load(std::memory_order_acquire))
             return true;
-        const uint64_t bytes = uint64_t(chunk_entries) * width;
+        const uint64_t bytes = bytes_for(width);
         void* p = meter_.alloc(bytes, false, limit);
         if (!p)
             return false;
@@ -175,7 +169,7 @@ public:
         const uint64_t old = slot->load(std::memory_order_relaxed);
         if (old && Chunks::width(old) == width && Chunks::shift(old) == shift)
             return true;
-        const uint64_t bytes = uint64_t(chunk_entries) * width;
+        const uint64_t bytes = bytes_for(width);
         void* p = meter_.alloc(bytes, false, limit);
         if (!p)
             return false;

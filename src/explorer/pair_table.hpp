@@ -219,21 +219,25 @@ public:
         constexpr uint64_t distance = 16;
         const uint64_t n = count(), begin = n * part / parts, end = n * (part + 1) / parts;
         uint64_t hashes[distance];
+        bool present[distance];   // false: lost with its chunk
+        uint64_t chunk = UINT64_MAX, w = 0;   // the directory word, read once a chunk
         auto hash_of = [&](uint64_t id) {
-            const uint64_t w = keys_.word(id);
-            return w ? hash(unpack(Chunks::get(w, id), Chunks::shift(w))) : 0;   // 0: lost with its chunk
-        };
-        for (uint64_t id = begin; id < std::min(end, begin + distance); ++id) {
-            hashes[id % distance] = hash_of(id);
+            if (id >> Chunks::chunk_bits != chunk) {
+                chunk = id >> Chunks::chunk_bits;
+                w = keys_.word(id);
+            }
+            present[id % distance] = w != 0;
+            hashes[id % distance] = w ? hash(unpack(Chunks::get(w, id), Chunks::shift(w))) : 0;
             prefetch_slot(hashes[id % distance]);
-        }
+        };
+        for (uint64_t id = begin; id < std::min(end, begin + distance); ++id)
+            hash_of(id);
         for (uint64_t id = begin; id < end; ++id) {
             const uint64_t h = hashes[id % distance];
-            if (id + distance < end) {
-                hashes[id % distance] = hash_of(id + distance);
-                prefetch_slot(hashes[id % distance]);
-            }
-            if (!keys_.has(id))
+            const bool here = present[id % distance];
+            if (id + distance < end)
+                hash_of(id + distance);
+            if (!here)
                 continue;
             const uint32_t e = tag_of(h) | uint32_t(id + 1);
             for (uint64_t slot = home(h);; slot = next(slot)) {

@@ -30,6 +30,9 @@
 #include <new>
 #include <utility>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "explorer/chunks.hpp"
 #include "explorer/cost.hpp"
@@ -51,19 +54,19 @@ public:
         }
         void room(const TreeStore& s, size_t n)
         {
-            if (n * s.nodes_.size() <= next_ids.size())
+            if (n * s.stride_ <= next.size())
                 return;
-            next_words.resize(n * s.words_);
-            next_ids.resize(n * s.nodes_.size());
+            next.resize(n * s.stride_);
             pairs.resize(n);
             hashes.resize(n);
             changed.resize(n * s.mask_words_);
         }
         std::vector<uint32_t> words, ids;             // of the opened state
-        // Per successor (put_nodes(); put() uses the first): its words, its
-        // nodes' ids, its root's pair and hash, and which nodes differ from
-        // the opened state's (a bit set).
-        std::vector<uint32_t> next_words, next_ids;
+        // Per successor (put_nodes(); put() uses the first): its words then
+        // its nodes' ids (stride_ values: a node's children are read without
+        // asking which kind they are), its root's pair and hash, and which
+        // nodes differ from the opened state's (a bit set).
+        std::vector<uint32_t> next;
         std::vector<uint64_t> pairs, hashes;
         std::vector<uint64_t> changed;
         // Per inner node below the root, the pairs this cursor looked up
@@ -85,6 +88,11 @@ public:
         : size_(state_size), words_(std::max<size_t>(2, (state_size + 3) / 4)), costs_(meter_)
     {
         split(0, unsigned(words_));
+        stride_ = words_ + nodes_.size();
+        for (Node& n : nodes_) {
+            n.left_at = value_at(n.left);
+            n.right_at = value_at(n.right);
+        }
         mask_words_ = (nodes_.size() + 63) / 64;
         above_.assign(words_ * mask_words_, 0);
         low_.assign(mask_words_, 0);
@@ -174,16 +182,20 @@ public:
         c.room(*this, n);
         // The nodes below the root's children, one successor after the other.
         for (size_t j = 0; j < n; ++j) {
-            uint32_t* words = &c.next_words[j * words_];
+            uint32_t* words = &c.next[j * stride_];
             std::memcpy(words, batch.state(j), size_);   // the padding stays 0
-            std::memcpy(&c.next_ids[j * np], c.ids.data(), np * sizeof(uint32_t));
+            std::memcpy(words + words_, c.ids.data(), np * sizeof(uint32_t));
             uint64_t* changed = &c.changed[j * mw];
             std::fill(changed, changed + mw, c.opened ? 0 : ~uint64_t(0));
             if (c.opened)
-                for (size_t w = 0; w < words_; ++w)
-                    if (words[w] != c.words[w])
+                for (size_t w0 = 0; w0 < words_; w0 += 64) {
+                    uint64_t diff = differing(words + w0, c.words.data() + w0, std::min<size_t>(64, words_ - w0));
+                    for (; diff; diff &= diff - 1) {
+                        const size_t w = w0 + size_t(std::countr_zero(diff));
                         for (size_t k = 0; k < mw; ++k)
                             changed[k] |= above_[w * mw + k];
+                    }
+                }
             for (size_t k = 0; k < mw; ++k)
                 for (uint64_t m = changed[k] & low_[k]; m; m &= m - 1)   // children before parents
                     if (const Put put = put_node(k * 64 + size_t(std::countr_zero(m)), j, c, stop); put != Put::found)
@@ -275,14 +287,17 @@ public:
             budget_ -= n;
             return true;
         }
-        if (wants_growth(n)) {
-            if (!begin_growth(limit, n))
+        // Room and chunks for the next 256 states or more (a new state adds
+        // at most one node to each table): a small table that stopped
+        // growing just below its load limit would otherwise end the fast
+        // path above after every few expansions.
+        const uint64_t ahead = std::max<uint64_t>(n, 256);
+        if (wants_growth(ahead)) {
+            if (!begin_growth(limit, ahead))
                 return false;
             growth_part(0, 1);
             end_growth();
         }
-        // The chunks for the next 256 states or more (a new state adds at most one node to each table).
-        const uint64_t ahead = std::max<uint64_t>(n, 256);
         budget_ = UINT64_MAX;
         for (const Node& node : nodes_) {
             if (!node.table->reserve(ahead, limit))
@@ -332,7 +347,7 @@ public:
     // call, four chunks each. False when over `limit` (0: none).
     bool reserve_ahead(uint64_t, uint64_t limit)
     {
-        const uint64_t margin = (nodes_.size() + 1) * 4 * Chunks::chunk_entries * sizeof(uint64_t);
+        const uint64_t margin = (nodes_.size() + 1) * 4 * Chunks::bytes_for(sizeof(uint64_t));
         if (limit && bytes_used() + margin > limit) {
             meter_.refuse();
             return false;
@@ -446,6 +461,7 @@ private:
     struct Node {
         int left, right;
         std::unique_ptr<PairTable> table;
+        uint32_t left_at = 0, right_at = 0;   // the children's places in a successor's values
     };
     struct One {   // a batch of one state
         const uint8_t* s;
@@ -479,24 +495,39 @@ private:
     {
         return child < 0 ? 32u : unsigned(std::bit_width(nodes_[size_t(child)].table->slots() - 1));
     }
+    // Bit w set when a[w] != b[w], for n <= 64 words: four at a time where SSE2 is there.
+    static uint64_t differing(const uint32_t* a, const uint32_t* b, size_t n)
+    {
+        uint64_t diff = 0;
+        size_t w = 0;
+#if defined(__SSE2__)
+        for (; w + 4 <= n; w += 4) {
+            const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + w));
+            const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + w));
+            diff |= uint64_t(unsigned(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(x, y)))) ^ 0xFu) << w;
+        }
+#endif
+        for (; w < n; ++w)
+            diff |= uint64_t(a[w] != b[w]) << w;
+        return diff;
+    }
     static bool has(const uint64_t* bits, size_t p) { return bits[p / 64] >> (p % 64) & 1; }
     static void set(uint64_t* bits, size_t p) { bits[p / 64] |= uint64_t(1) << (p % 64); }
     // Successor j's pair at node p, from its children's words and ids.
     uint64_t pair_of(size_t p, size_t j, const Cursor& c) const
     {
-        auto value = [&](int child) {
-            return child < 0 ? c.next_words[j * words_ + size_t(-1 - child)]
-                             : c.next_ids[j * nodes_.size() + size_t(child)];
-        };
-        return uint64_t(value(nodes_[p].left)) << 32 | value(nodes_[p].right);
+        const uint32_t* v = &c.next[j * stride_];
+        return uint64_t(v[nodes_[p].left_at]) << 32 | v[nodes_[p].right_at];
     }
+    // Where a child's value lies among a successor's: a word, or after the words a node's id.
+    uint32_t value_at(int child) const { return child < 0 ? uint32_t(-1 - child) : uint32_t(words_ + size_t(child)); }
     // Looks up (stores) successor j's node p, through the cursor's cache.
     // found: its id is in the cursor; else the failure.
     Put put_node(size_t p, size_t j, Cursor& c, const std::atomic<bool>& stop)
     {
         const uint64_t pair = pair_of(p, j, c), h = PairTable::hash(pair);
         Cursor::Cached& e = c.cache[p * Cursor::cache_size + (h >> (64 - Cursor::cache_bits))];
-        uint32_t& id = c.next_ids[j * nodes_.size() + p];
+        uint32_t& id = c.next[j * stride_ + words_ + p];
         if (e.pair == pair && e.id != UINT32_MAX) {
             id = e.id;
             return Put::found;
@@ -515,6 +546,7 @@ private:
     size_t size_;
     size_t words_;
     std::vector<Node> nodes_;
+    size_t stride_ = 0;                          // a successor's values in a Cursor: words_ + nodes
     size_t mask_words_ = 1;                      // 64-bit words of a set of nodes
     std::vector<uint64_t> above_;                // per state word: the nodes above it
     std::vector<uint64_t> low_;                  // the nodes below the root's children
