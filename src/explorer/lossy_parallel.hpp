@@ -43,6 +43,7 @@
 #include <tuple>
 #include <vector>
 
+#include "explorer/alloc.hpp"
 #include "explorer/lossy.hpp"
 #include "explorer/thread_pool.hpp"
 
@@ -299,6 +300,16 @@ private:
                 guarded(t);
         });
     }
+    // Runs fn(sh) on every shard of the level table, each thread on its own
+    // shards (thread t: t, t + n, ...), which no other thread touches.
+    template <class F>
+    void on_shards(F&& fn)
+    {
+        on_threads([&](unsigned t) {
+            for (unsigned sh = t; sh < LevelTable::shards; sh += nthreads_)
+                fn(sh);
+        });
+    }
     // A memory stop in the expand phase hands the search over instead.
     void stop_for_memory(const std::string& why)
     {
@@ -497,6 +508,7 @@ private:
         std::vector<uint16_t>().swap(steps_);
         for (unsigned t = 0; t < nthreads_; ++t)
             cur_bufs_[t] = LevelQueue(size_);
+        release_free_memory();   // what the threads' heaps kept of the levels
         // Back when the levels shrink and the next one, beside the current one
         // and the smallest level table and buffers, would take at most three
         // quarters of the budget (so that the next check does not hand over again).
@@ -683,28 +695,25 @@ private:
             std::vector<uint64_t> start(LevelTable::shards + 1, 0);
             for (unsigned sh = 0; sh < LevelTable::shards; ++sh)
                 start[sh + 1] = start[sh] + table_.count(sh);
-            on_threads([&](unsigned t) {
-                for (unsigned sh = t; sh < LevelTable::shards; sh += nthreads_) {
-                    uint64_t r = start[sh];
-                    table_.take(sh, [&](const LevelTable::Entry& e) {
-                        if (early)
-                            fps_->insert(e.fp);
-                        level[r++] = e;
-                    });
-                }
+            on_shards([&](unsigned sh) {
+                uint64_t r = start[sh];
+                table_.take(sh, [&](const LevelTable::Entry& e) {
+                    if (early)
+                        fps_->insert(e.fp);
+                    level[r++] = e;
+                });
             });
             std::sort(level.begin(), level.end(),
                       [](const LevelTable::Entry& a, const LevelTable::Entry& b) { return a.order < b.order; });
             return;
         }
         std::vector<std::atomic<uint64_t>> marks(parents);
-        on_threads([&](unsigned t) {
-            for (unsigned sh = t; sh < LevelTable::shards; sh += nthreads_)
-                table_.visit(sh, [&](const LevelTable::Entry& e) {
-                    if (early)
-                        fps_->insert(e.fp);
-                    marks[rank_of(e.order)].fetch_or(uint64_t(1) << step_of(e.order), std::memory_order_relaxed);
-                });
+        on_shards([&](unsigned sh) {
+            table_.visit(sh, [&](const LevelTable::Entry& e) {
+                if (early)
+                    fps_->insert(e.fp);
+                marks[rank_of(e.order)].fetch_or(uint64_t(1) << step_of(e.order), std::memory_order_relaxed);
+            });
         });
         std::vector<uint64_t> start(parents);
         uint64_t sum = 0;
@@ -712,14 +721,13 @@ private:
             start[p] = sum;
             sum += std::popcount(marks[p].load(std::memory_order_relaxed));
         }
-        on_threads([&](unsigned t) {
-            for (unsigned sh = t; sh < LevelTable::shards; sh += nthreads_)
-                table_.take(sh, [&](const LevelTable::Entry& e) {
-                    const uint32_t p = rank_of(e.order);
-                    const uint64_t below = marks[p].load(std::memory_order_relaxed) &
-                                           ((uint64_t(1) << step_of(e.order)) - 1);
-                    level[start[p] + uint64_t(std::popcount(below))] = e;
-                });
+        on_shards([&](unsigned sh) {
+            table_.take(sh, [&](const LevelTable::Entry& e) {
+                const uint32_t p = rank_of(e.order);
+                const uint64_t below = marks[p].load(std::memory_order_relaxed) &
+                                       ((uint64_t(1) << step_of(e.order)) - 1);
+                level[start[p] + uint64_t(std::popcount(below))] = e;
+            });
         });
     }
 
