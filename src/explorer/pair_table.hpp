@@ -221,7 +221,7 @@ public:
         uint64_t hashes[distance];
         bool present[distance];   // false: lost with its chunk
         uint64_t chunk = UINT64_MAX, w = 0;   // the directory word, read once a chunk
-        auto hash_of = [&](uint64_t id) {
+        auto read_ahead = [&](uint64_t id) {   // id's hash into the ring, its home slot prefetched
             if (id >> Chunks::chunk_bits != chunk) {
                 chunk = id >> Chunks::chunk_bits;
                 w = keys_.word(id);
@@ -231,12 +231,12 @@ public:
             prefetch_slot(hashes[id % distance]);
         };
         for (uint64_t id = begin; id < std::min(end, begin + distance); ++id)
-            hash_of(id);
+            read_ahead(id);
         for (uint64_t id = begin; id < end; ++id) {
             const uint64_t h = hashes[id % distance];
             const bool here = present[id % distance];
             if (id + distance < end)
-                hash_of(id + distance);
+                read_ahead(id + distance);
             if (!here)
                 continue;
             const uint32_t e = tag_of(h) | uint32_t(id + 1);
