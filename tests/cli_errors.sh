@@ -68,7 +68,7 @@ expect 2 "cannot be built: proxy_migration without proxy_exec" -- \
     "$pc" check models/chain3.toml --features=-proxy_exec
 expect 2 "unknown feature 'bogus'" -- "$pc" check models/chain3.toml --features=+bogus
 expect 2 "unknown property 'bogus'" -- "$pc" check models/chain3.toml --property bogus
-expect 2 "cannot read file" -- "$pc" check "$tmp/missing.toml"
+expect 2 "missing.toml: cannot read the scenario: No such file or directory" -- "$pc" check "$tmp/missing.toml"
 expect 0 "verdict: holds" -- "$pc" check models/proxy-waking-affinity.toml
 expect 0 "verdict: holds" -- "$pc" check models/proxy-waking-affinity.toml --features= --no-progress
 expect 1 "verdict: violated \(no_affinity_violating_run\)" -- \
@@ -112,7 +112,8 @@ sed 's#"model": "models/proxy-waking-affinity.toml"#"model": "models/gone.toml"#
 expect 2 "gone.json: the model it names, models/gone.toml, cannot be read" -- "$pc" replay "$tmp/gone.json"
 sed 's#"property": "no_affinity_violating_run"#"property": "no_such_property"#' "$seed" > "$tmp/property.json"
 expect 2 "property.json: property 'no_such_property' is not one proxycheck knows" -- "$pc" replay "$tmp/property.json"
-expect 2 "cannot read file" -- "$pc" replay "$tmp/missing.json"
+expect 2 "missing.json: cannot read the trace: No such file or directory" -- "$pc" replay "$tmp/missing.json"
+expect 2 "/dev/zero: cannot read the trace: larger than 64 MiB" -- "$pc" replay /dev/zero
 expect 2 "unknown feature 'bogus'" -- "$pc" replay "$seed" --features=+bogus
 
 # Pictures: DOT files, and SVG through graphviz's dot (refused up front without it).
@@ -132,8 +133,83 @@ else
     echo "ok: (graphviz not installed: --svg rendering not exercised)"
 fi
 
+# Inputs that are not files: a folder, a device that never ends.
+expect 2 "models: cannot read the scenario: it is a folder, not a file" -- "$pc" check models
+expect 2 "models: cannot read the property file: it is a folder" -- \
+    "$pc" check models/chain3.toml --properties models
+expect 2 "/dev/zero: cannot read the scenario: larger than 64 MiB" -- "$pc" check /dev/zero
+expect 2 "/dev/zero: cannot read the property file: larger than 64 MiB" -- \
+    "$pc" check models/chain3.toml --properties /dev/zero
+
+# Numbers are read as text first: no sign, no empty value, no nan.
+for bad in "--max-states -1" "--max-states 18446744073709551616" "--threads 1025" "--time -5" "--time nan" \
+           "--time inf" "--memory 1X"; do
+    expect 2 "proxycheck: error: ${bad%% *}: " -- "$pc" check models/chain3.toml $bad
+done
+expect 2 "--threads: '' is not a whole number" -- "$pc" check models/chain3.toml --threads ""
+expect 2 "--memory: cannot read size ''.*K, M, G or T" -- "$pc" check models/chain3.toml --memory ""
+expect 3 "stopped by --time 1e-06 s" -- "$pc" check bench/models/four-waiters.toml --time 0.000001 --no-progress
+expect 2 "unknown command 'chekc'" -- "$pc" chekc models/chain3.toml
+expect 2 "--features: needs a list: --features=\+flag,-flag" -- "$pc" check models/chain3.toml --features --no-por
+expect 2 "feature edit '\+' names no flag" -- "$pc" check models/chain3.toml --features=+
+
+cat > "$tmp/done-twice.toml" <<'T'
+cpus = 1
+[[lock]]
+name = "W"
+type = "ww_mutex"
+ww_class = "wait_die"
+[[task]]
+name = "A"
+program = ["ww_acquire_init", "lock W", "ww_acquire_done", "ww_acquire_done", "unlock W", "ww_acquire_fini"]
+T
+expect 2 "done-twice.toml:8.*ww_acquire_done twice in one acquire context" -- "$pc" check "$tmp/done-twice.toml"
+
+# Names the traces print with their own meaning are not task or lock names.
+for name in NULL idle none PROXY_WAKING CPU1; do
+    printf 'cpus = 2\n[[task]]\nname = "%s"\nprogram = ["yield"]\n' "$name" > "$tmp/reserved.toml"
+    expect 2 "reserved.toml:3:8: name '$name' is reserved" -- "$pc" check "$tmp/reserved.toml"
+done
+
+# ci checks every model and expectation before it runs a search: nothing is printed for a bad folder.
+mkdir -p "$tmp/ci" "$tmp/empty"
+cp models/chain3.toml "$tmp/ci/a.toml"
+printf 'cpus = 1\n[[lock]]\nname = "M"\ntype = "spinlock"\n' > "$tmp/ci/b.toml"
+out=$("$pc" ci "$tmp/ci" 2>/dev/null)
+expect 2 "b.toml:4:8: lock type" -- "$pc" ci "$tmp/ci"
+expect 0 "" -- test -z "$out"
+expect 2 "empty: no scenario files \(\*.toml\) found" -- "$pc" ci "$tmp/empty"
+expect 2 "cannot write the JUnit report" -- "$pc" ci models/chain3.toml --junit "$tmp"
+out=$("$pc" ci models/chain3.toml --json /proc/none/x 2>/dev/null)
+expect 0 "" -- test -z "$out"
+base='cpus = 1
+[[lock]]
+name = "M"
+[[task]]
+name = "A"
+program = ["lock M", "unlock M"]
+[[expect]]'
+printf '%s\nholds = ["mutual_exclusion"]\ncounterexample = "x.json"\n' "$base" > "$tmp/cex-holds.toml"
+expect 2 "cex-holds.toml:9:18: counterexample needs a property in violated" -- "$pc" ci "$tmp/cex-holds.toml"
+printf '%s\nholds = ["mutual_exclusion"]\nviolated = ["mutual_exclusion"]\n' "$base" > "$tmp/both.toml"
+expect 2 "both.toml:9:13: property 'mutual_exclusion' named twice in this \[\[expect\]\] \(also at line 8\)" -- \
+    "$pc" ci "$tmp/both.toml"
+printf '%s\nholds = ["no_deadlock", "no_such_thing"]\n' "$base" > "$tmp/unknown-prop.toml"
+expect 2 "unknown-prop.toml:8:25: unknown property 'no_such_thing'" -- "$pc" ci "$tmp/unknown-prop.toml"
+printf '%s\nviolated = ["mutual_exclusion"]\ncounterexample = "%s"\n' "$base" "$tmp" > "$tmp/cex-folder.toml"
+expect 2 "cex-folder.toml:9:18: counterexample '.*' is a folder" -- "$pc" ci "$tmp/cex-folder.toml"
+head -c 300 "$seed" > "$tmp/cut.json"
+sed 's#^counterexample = .*#counterexample = "'"$tmp"'/cut.json"#' models/proxy-waking-affinity.toml > "$tmp/cut.toml"
+expect 2 "cut.json: not a usable proxycheck trace" -- "$pc" ci "$tmp/cut.toml"
+sed 's#^counterexample = .*#counterexample = "'"$tmp"'/none.json"#' models/proxy-waking-affinity.toml > "$tmp/none.toml"
+expect 1 "FAIL .*expected violated, got violated, not the committed counterexample" -- "$pc" ci "$tmp/none.toml"
+
+# replay refuses an unwritable picture before printing its result.
+out=$("$pc" replay "$seed" --dot /proc/none/x.dot 2>/dev/null)
+expect 0 "" -- test -z "$out"
+
 # A deliberately wrong expectation makes ci exit 1 with a readable line.
-sed 's/^holds = \["no_affinity_violating_run", "mutual_exclusion", "no_kernel_warning", "no_lost_wakeup", "no_deadlock"\]/holds = ["no_affinity_violating_run"]/' \
+sed 's/^holds = \["mutual_exclusion", "no_kernel_warning", "no_lost_wakeup", "no_deadlock"\]/holds = ["no_kernel_warning"]/' \
     models/proxy-waking-affinity.toml > "$tmp/wrong.toml"
 sed -i 's/^violated = \["no_affinity_violating_run"\]/violated = ["mutual_exclusion"]/; /^counterexample/d' "$tmp/wrong.toml"
 expect 1 "FAIL .*mutual_exclusion: expected violated, got holds" -- "$pc" ci "$tmp/wrong.toml"

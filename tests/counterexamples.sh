@@ -4,6 +4,7 @@
 # against the fixed flags its header records it is blocked (exit 0) at the
 # step the header records. A trace whose header has no "fixed" key was not
 # written by `proxycheck ci --update-counterexamples`, which fills it.
+# Then corrupt copies of one of them (and a folder) are refused, exit 2.
 set -u
 pc="$1"
 cd "$(dirname "$0")/.."
@@ -37,6 +38,36 @@ for f in counterexamples/*.json; do
         tail -5 <<<"$out"; fail=1
     fi
 done
+# A corrupt copy of a committed trace is refused before any step replays:
+# exit 2, nothing on stdout, and a message naming the file and what is wrong.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+good=counterexamples/proxy-waking-affinity--no_affinity_violating_run.json
+refused() {   # NAME SED-SCRIPT EXPECTED-MESSAGE-PART
+    local f="$tmp/$1.json" out err rc
+    sed "$2" "$good" >"$f"
+    if cmp -s "$f" "$good"; then echo "FAIL: $1: the edit '$2' changed nothing"; fail=1; return; fi
+    out=$("$pc" replay "$f" 2>"$tmp/err"); rc=$?; err=$(cat "$tmp/err")
+    if [ $rc = 2 ] && [ -z "$out" ] && grep -qF "$f: " <<<"$err" && grep -qF "$3" <<<"$err"; then
+        echo "ok: $1 is refused"
+    else
+        echo "FAIL: $1: replay exits $rc (want 2, nothing on stdout, '$f: ... $3'):"; echo "$err"
+        tail -2 <<<"$out"; fail=1
+    fi
+}
+refused cpus_0 's/^  "cpus": 2,/  "cpus": 0,/' "field 'cpus' is 0, but a model has 1 to 8 CPUs"
+refused cpus_2p32p2 's/^  "cpus": 2,/  "cpus": 4294967298,/' "field 'cpus' is 4294967298"
+refused cpus_2p63p2 's/^  "cpus": 2,/  "cpus": 9223372036854775810,/' "field 'cpus' is 9223372036854775810"
+refused step_index 's/"index": 3,/"index": 999,/' "step 3: field 'index' is 999, expected 3"
+refused step_function '0,/"function": "schedule_idle"/s//"function": "bogus"/' "step 1: field 'function' is 'bogus'"
+refused step_title '0,/"step": "schedule_idle"/s//"step": "bogus"/' "step 1: 'bogus' does not match its step label"
+refused key_twice 's/^  "cpus": 2,/  "cpus": 2, "cpus": 2,/' "key 'cpus' appears twice in one object"
+out=$("$pc" replay counterexamples 2>&1); rc=$?
+if [ $rc = 2 ] && grep -qF "counterexamples: cannot read the trace: it is a folder, not a file" <<<"$out"; then
+    echo "ok: a folder is refused as a folder"
+else
+    echo "FAIL: replay of a folder exits $rc (want 2, 'is a folder'):"; echo "$out"; fail=1
+fi
 if [ $n -lt 1 ]; then
     echo "FAIL: no counterexamples/*.json"; fail=1
 fi

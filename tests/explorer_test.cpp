@@ -777,7 +777,7 @@ TEST_CASE("limits stop a search on many threads as incomplete, never as holding"
     Explorer<Lattice, Flags> b(model, none, Limits{.memory_bytes = 4096}, false, Order::shortest, threads(3));
     const Result rb = b.run();
     CHECK(rb.verdict == Verdict::incomplete);
-    CHECK(rb.limit == "--memory 0 MiB");
+    CHECK(rb.limit == "--memory 4 KiB");
 
     // Enough for the table and a chunk or two, not for 160,000 states.
     Explorer<Lattice, Flags> c(model, none, Limits{.memory_bytes = 3 << 20}, false, Order::shortest, threads(2));
@@ -790,7 +790,7 @@ TEST_CASE("limits stop a search on many threads as incomplete, never as holding"
     Explorer<Lattice, Flags> d(model, none, Limits{.seconds = 1e-9}, false, Order::shortest, threads(2));
     const Result rd = d.run();
     CHECK(rd.verdict == Verdict::incomplete);
-    CHECK(rd.limit == "--time 0 s");
+    CHECK(rd.limit == "--time 1e-09 s");
 }
 
 namespace {
@@ -1317,7 +1317,7 @@ TEST_CASE("limits stop a lossy search on many threads as incomplete, never as ho
         Explorer<Lattice, Flags> d(model, none, Limits{.seconds = 1e-9}, false, Order::shortest, o);
         const Result rd = d.run();
         CHECK(rd.verdict == Verdict::incomplete);
-        CHECK(rd.limit == "--time 0 s");
+        CHECK(rd.limit == "--time 1e-09 s");
     }
 }
 
@@ -1648,7 +1648,7 @@ TEST_CASE("memory limits stop the tree store's search as incomplete before it ta
                                    threads(t, StoreKind::tree));
         const Result ra = a.run();
         CHECK(ra.verdict == Verdict::incomplete);
-        CHECK(ra.limit == "--memory 0 MiB");
+        CHECK(ra.limit == "--memory 4 KiB");
 
         // Room for some of the 160,000 states (about 15 bytes each), not all
         // (the parallel search also keeps its per-state words of the levels in flight, 1 MiB a chunk).

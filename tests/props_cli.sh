@@ -43,6 +43,24 @@ expect 2 "property name 'always_in_mask' is already taken: tests/data/my.prop:6"
 expect 2 "missing.prop: cannot read the property file" -- "$pc" check models/chain3.toml --properties "$tmp/missing.prop"
 expect 2 "unknown property 'always_in_mask'" -- "$pc" check models/chain3.toml --property always_in_mask
 
+# Nesting past the limit of 256 levels, refused where it goes past: a flat
+# chain of 10,000 `and`s (a tree as deep as it is long), 20,000 parentheses.
+{ printf 'invariant deep:\n    true'; printf ' and true%.0s' $(seq 9999); echo; } > "$tmp/and.prop"
+expect 2 "and.prop:2:2305: expression nested too deeply \(more than 256 levels\)$" -- \
+    "$pc" check models/chain3.toml --properties "$tmp/and.prop" --property deep
+{ printf 'invariant deep: '; printf '(%.0s' $(seq 20000); printf true; printf ')%.0s' $(seq 20000); echo; } > "$tmp/paren.prop"
+expect 2 "paren.prop:1:273: expression nested too deeply" -- "$pc" list properties --properties "$tmp/paren.prop"
+# At the limit a property is checked like any other: on the search threads, its violation explained.
+{ printf 'invariant deep: forall t in tasks: not t.done'; printf ' and t.cpu in t.cpus_mask%.0s' $(seq 252); echo; } \
+    > "$tmp/limit.prop"
+expect 1 "violated: deep: t = [A-Z]+: t.done" -- \
+    "$pc" check models/chain3.toml --properties "$tmp/limit.prop" --property deep --threads 2
+# A byte-order mark is skipped; a character outside the language is named whole.
+printf '\xef\xbb\xbf# mine\ninvariant marked: true\n' > "$tmp/bom.prop"
+expect 0 "marked +invariant +mine" -- "$pc" list properties --properties "$tmp/bom.prop"
+printf 'invariant \xce\xa9: true\n' > "$tmp/omega.prop"
+expect 2 "omega.prop:1:11: unexpected character 'Ω' \(U\+03A9\)$" -- "$pc" list properties --properties "$tmp/omega.prop"
+
 # list: the library with its files, the C++ ones, the user's with theirs.
 expect 0 "no_affinity_violating_run +invariant .*" -- "$pc" list properties
 expect 0 "properties/affinity.prop:[0-9]+" -- "$pc" list properties
@@ -72,7 +90,7 @@ violated = ["always_in_mask"]
 T
 expect 0 "ok   .*mine.toml \[\(file's own\)\] always_in_mask: expected violated, got violated" -- \
     "$pc" ci "$tmp/mine.toml" --properties "$mine"
-expect 2 "mine.toml:14: unknown property 'runs_on_its_cpu' .*--properties FILE" -- "$pc" ci "$tmp/mine.toml"
+expect 2 "mine.toml:15:10: unknown property 'runs_on_its_cpu' .*--properties FILE" -- "$pc" ci "$tmp/mine.toml"
 sed 's/^violated = .*/violated = []/; s/^holds = .*/holds = ["always_in_mask"]/' "$tmp/mine.toml" > "$tmp/wrong.toml"
 expect 1 "^FAIL .*wrong.toml \[\(file's own\)\] always_in_mask: expected holds, got violated  \([0-9]+ states" -- \
     "$pc" ci "$tmp/wrong.toml" --properties "$mine"

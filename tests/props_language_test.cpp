@@ -4,8 +4,12 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "kernel/error.hpp"
+#include "kernel/model.hpp"
+#include "kernel/scenario.hpp"
+#include "props/checker.hpp"
 #include "props/library.hpp"
 #include "props/parser.hpp"
 #include "props/typecheck.hpp"
@@ -37,6 +41,17 @@ std::string load_error(const std::string& text)
 
 // The same for a one-line invariant whose body starts at column 14.
 std::string body_error(const std::string& body) { return load_error("invariant p: " + body); }
+
+std::string repeat(const std::string& s, int n)
+{
+    std::string out;
+    for (int i = 0; i < n; ++i)
+        out += s;
+    return out;
+}
+
+// `true and true and ...`: n terms, a tree n levels deep.
+std::string and_chain(int n) { return "true" + repeat(" and true", n - 1); }
 
 }  // namespace
 
@@ -190,7 +205,8 @@ TEST_CASE("a property name is taken once: in a file, against the library and aga
                          Error);
     CHECK(c.find("no_deadlock")->origin().starts_with("properties/progress.prop:"));
     CHECK(c.find("no_deadlock")->origin().ends_with(" (built-in C++)"));
-    CHECK_THROWS_WITH_AS(c.add_file("/nonexistent/x.prop"), "/nonexistent/x.prop: cannot read the property file", Error);
+    CHECK_THROWS_WITH_AS(c.add_file("/nonexistent/x.prop"),
+                         "/nonexistent/x.prop: cannot read the property file: No such file or directory", Error);
 }
 
 TEST_CASE("`builtin` declares a C++ property at its place in the library: it must exist, with that kind")
@@ -230,4 +246,89 @@ TEST_CASE("the library: every built-in property the language can express comes f
     CHECK(lib.find("no_lost_wakeup")->kind == Kind::deadlock);
     CHECK(lib.find("donor_valid")->origin() == "properties/donor.prop:10");
     CHECK(lib.find("nonexistent") == nullptr);
+}
+
+TEST_CASE("an expression nests at most max_nesting levels: deeper is refused at its place, before anything recurses "
+          "over it")
+{
+    REQUIRE(max_nesting == 256);
+    const std::string too_deep = ": expression nested too deeply (more than 256 levels)";
+    // Nesting: refused where the 257th level starts (the body is on line 2).
+    CHECK(load_error("invariant p:\n" + repeat("(", 20000) + "true" + repeat(")", 20000)) ==
+          "t.prop:2:257" + too_deep);
+    CHECK(load_error("invariant p:\n" + repeat("not ", 30000) + "true") == "t.prop:2:1025" + too_deep);
+    CHECK(load_error("invariant p:\n" + repeat("true -> ", 50000) + "true") == "t.prop:2:2049" + too_deep);
+    // `not (`: two levels each, refused at the 129th `not`
+    CHECK(load_error("invariant p:\n" + repeat("not (", 200) + "true" + repeat(")", 200)) == "t.prop:2:641" + too_deep);
+    // A flat chain is a tree as deep as it is long: refused at the operator that makes it 257 deep.
+    CHECK(load_error("invariant p:\n" + and_chain(10000)) == "t.prop:2:2301" + too_deep);
+    CHECK(load_error("invariant p:\n" + and_chain(100000)) == "t.prop:2:2301" + too_deep);
+    CHECK(load_error("invariant p:\n" + repeat("false or ", 300) + "true") == "t.prop:2:2302" + too_deep);
+    CHECK(load_error("invariant p:\nforall m in locks: m" + repeat(".owner", 300) + " == none") ==
+          "t.prop:2:1552" + too_deep);
+    CHECK(load_error("invariant p: true\ninvariant q:\n" + and_chain(257)) == "t.prop:3:2301" + too_deep);
+    // One level less is an expression like any other.
+    CHECK(load_error("invariant p:\n" + repeat("(", 255) + "true" + repeat(")", 255)) == "(loaded)");
+    CHECK(load_error("invariant p:\n" + repeat("not ", 255) + "true") == "(loaded)");
+    CHECK(load_error("invariant p:\n" + repeat("true -> ", 255) + "true") == "(loaded)");
+    CHECK(load_error("invariant p:\n" + and_chain(256)) == "(loaded)");
+    CHECK(load_error("invariant p:\n" + and_chain(257)) == "t.prop:2:2301" + too_deep);
+    // the library's own properties nest far less
+    for (const Property& p : Catalog::standard().all())
+        if (p.decl)
+            CHECK(p.decl->body->height < 16);
+}
+
+TEST_CASE("an expression max_nesting levels deep is type-checked, compiled, evaluated and explained")
+{
+    const Scenario sc = parse_scenario("cpus = 2\n[[lock]]\nname = \"M1\"\n"
+                                       "[[task]]\nname = \"A\"\ncpu = 0\nprogram = [\"lock M1\", \"unlock M1\"]\n"
+                                       "[[task]]\nname = \"B\"\ncpu = 1\nprogram = [\"lock M1\", \"unlock M1\"]\n",
+                                       "t.toml");
+    const kernel::Model m(sc, sc.feature_set());
+    std::vector<uint8_t> s(m.state_size());
+    m.initial_state(s.data());
+    auto eval = [&](const std::string& body) {
+        Catalog c;
+        c.add_text("invariant p: " + body, "t.prop");
+        CHECK(c.find("p")->decl->body->height == max_nesting);
+        return evaluate(m, *c.find("p"), s.data());
+    };
+    CHECK(eval(repeat("(", 255) + "true" + repeat(")", 255)) == "");
+    CHECK(eval(repeat("not ", 255) + "false") == "");
+    CHECK(eval(repeat("not ", 255) + "true") == "true");   // an odd number of nots above a true
+    CHECK(eval(repeat("true -> ", 255) + "true") == "");
+    CHECK(eval(and_chain(256)) == "");
+    // forall (1 level) over a chain of 253 comparisons (3 levels each, the first one deepest), violated by
+    // its first term: the explanation goes down the whole chain.
+    CHECK(eval("forall t in tasks: t.cpu == 0" + repeat(" and not t.done", 252)) == "t = B: t.cpu != 0 (t.cpu = CPU1)");
+}
+
+TEST_CASE("a UTF-8 byte-order mark at the start is skipped; a character the language does not use is named whole")
+{
+    const std::string bom = "\xEF\xBB\xBF";
+    const auto decls = parse_properties(bom + "invariant p: true", "t.prop");
+    REQUIRE(decls.size() == 1);
+    CHECK(decls[0].column == 11);   // the mark is no column
+    CHECK(load_error(bom + "# mine\ninvariant p: true") == "(loaded)");
+    CHECK(load_error(bom + "invariant p: $") == "t.prop:1:14: unexpected character '$'");
+    CHECK(load_error("invariant p: true\n" + bom + "invariant q: true") ==
+          "t.prop:2:1: unexpected character '" + bom + "' (U+FEFF)");
+    // UTF-8: the whole character and its code point, so that the message is UTF-8 too
+    CHECK(load_error("invariant \xCE\xA9: true") == "t.prop:1:11: unexpected character '\xCE\xA9' (U+03A9)");
+    CHECK(load_error("invariant p: 1 \xE2\x89\xA4 2") == "t.prop:1:16: unexpected character '\xE2\x89\xA4' (U+2264)");
+    CHECK(load_error("invariant p: \xF0\x9F\x98\x80") == "t.prop:1:14: unexpected character '\xF0\x9F\x98\x80' (U+1F600)");
+    // anything else byte by byte: not UTF-8 (a stray, truncated, overlong or surrogate sequence), a control character
+    CHECK(load_error("invariant p: forall t in tasks: t.done \xFF\xFE") == "t.prop:1:40: unexpected byte '\\xFF' (not UTF-8)");
+    CHECK(load_error("invariant p: \xCE") == "t.prop:1:14: unexpected byte '\\xCE' (not UTF-8)");
+    CHECK(load_error("invariant p: \xCE" "a") == "t.prop:1:14: unexpected byte '\\xCE' (not UTF-8)");
+    CHECK(load_error("invariant p: \xC0\xAF") == "t.prop:1:14: unexpected byte '\\xC0' (not UTF-8)");
+    CHECK(load_error("invariant p: \xE0\x80\xAF") == "t.prop:1:14: unexpected byte '\\xE0' (not UTF-8)");
+    CHECK(load_error("invariant p: \xED\xA0\x80") == "t.prop:1:14: unexpected byte '\\xED' (not UTF-8)");
+    CHECK(load_error("invariant p: \xF4\x90\x80\x80") == "t.prop:1:14: unexpected byte '\\xF4' (not UTF-8)");
+    CHECK(load_error("invariant p: \x80") == "t.prop:1:14: unexpected byte '\\x80' (not UTF-8)");
+    CHECK(load_error(std::string("invariant p: true\x01")) == "t.prop:1:18: unexpected character '\\x01'");
+    CHECK(load_error(std::string("invariant p: true", 17) + '\0') == "t.prop:1:18: unexpected character '\\x00'");
+    // a comment is anyone's text
+    CHECK(load_error("# \xCE\xA9 \xFF\ninvariant p: true") == "(loaded)");
 }

@@ -383,5 +383,5 @@ TEST_CASE("a missing file cannot be loaded")
         throw std::logic_error("loaded a missing file");
     }();
     CHECK(e.where().file == "/nonexistent/model.toml");
-    CHECK(e.message() == "cannot read file");
+    CHECK(e.message() == "cannot read the scenario: No such file or directory");
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -229,7 +230,8 @@ TEST_CASE("a trace for another model or a corrupt trace file is an error naming 
     CHECK(message([&] { trace::check_trace_matches(other, tf); }).find("wrong model file?") != std::string::npos);
 
     trace::TraceFile unknown_task = tf;
-    unknown_task.tasks.clear();
+    unknown_task.tasks.clear();   // a file that does not record its tasks
+    unknown_task.has_tasks = false;
     unknown_task.steps[1].task = "Z";
     CHECK(message([&] { trace::check_trace_matches(f.model, unknown_task); })
               .find("test.json: step 2: task 'Z' is not in") == 0);
@@ -238,6 +240,199 @@ TEST_CASE("a trace for another model or a corrupt trace file is an error naming 
     bad_label.steps[0].label = 0xEE;   // step kind 238
     CHECK(message([&] { trace::check_trace_matches(f.model, bad_label); })
               .find("step 1: unknown step label 238") != std::string::npos);
+}
+
+namespace {
+
+// What happens to a trace file's text: the Error it is refused with (by the
+// reader or by check_trace_matches, before any step replays), or
+// "(replayed)" when it gets through to a replay.
+std::string refusal(const kernel::Model& m, const std::string& text, const std::string& path = "bad.json")
+{
+    try {
+        const trace::TraceFile tf = trace::parse_trace_text(text, path);
+        trace::check_trace_matches(m, tf);
+        trace::replay(m, tf);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "(replayed)";
+}
+
+std::string read_text(const std::string& path)
+{
+    std::ifstream f(path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+const char* const pwa_trace = "/counterexamples/proxy-waking-affinity--no_affinity_violating_run.json";
+
+}  // namespace
+
+TEST_CASE("a trace file's cpus is range-checked, never truncated: 0, 2^32 + 2, 2^63 and 2^63 + 2 are refused")
+{
+    const Found f = find("models/proxy-waking-affinity.toml", "-proxy_waking");
+    const nlohmann::json good = nlohmann::json::parse(read_text(root + pwa_trace));
+    REQUIRE(good["cpus"] == 2);
+    CHECK(refusal(f.model, good.dump()) == "(replayed)");
+    // Each was read as 2 (or as "not recorded") and replayed as a match before.
+    for (const char* cpus : {"0", "4294967298", "9223372036854775808", "9223372036854775810", "258", "9"}) {
+        CAPTURE(cpus);
+        nlohmann::json j = good;
+        j["cpus"] = nlohmann::json::parse(cpus);
+        CHECK(refusal(f.model, j.dump()) == std::string("bad.json: not a usable proxycheck trace: field 'cpus' is ") +
+                                                cpus + ", but a model has 1 to 8 CPUs");
+    }
+    for (const char* cpus : {"-2", "2.0", "1e30", "\"2\"", "true", "null", "18446744073709551618"}) {
+        CAPTURE(cpus);
+        nlohmann::json j = good;
+        j["cpus"] = nlohmann::json::parse(cpus);
+        CHECK(refusal(f.model, j.dump()) == "bad.json: not a usable proxycheck trace: field 'cpus' is not a CPU count");
+    }
+    // A step's cpu the same way: 2^32 + 1 is not CPU1.
+    nlohmann::json j = good;
+    j["steps"][2]["cpu"] = 4294967297ull;
+    CHECK(refusal(f.model, j.dump()) ==
+          "bad.json: not a usable proxycheck trace: step 3: field 'cpu' is 4294967297, but the trace's model has CPUs 0 "
+          "to 1");
+}
+
+TEST_CASE("a trace file's step index, cpu, function and title are cross-checked against its place and its label")
+{
+    const Found f = find("models/proxy-waking-affinity.toml", "-proxy_waking");
+    const nlohmann::json good = trace::trace_json(f.model, f.trace);
+    REQUIRE(good["steps"][2]["step"] == "schedule_idle");
+    REQUIRE(good["steps"][6]["step"] == "B: mutex_unlock(M1)");
+    CHECK(refusal(f.model, good.dump()) == "(replayed)");
+    const std::string bad = "bad.json: not a usable proxycheck trace: step 3: ";
+    struct Edit {
+        size_t step;   // 0-based
+        const char* key;
+        const char* value;   // JSON; nullptr: delete the key
+        std::string error;
+    };
+    const std::vector<Edit> edits = {
+        {2, "index", "999", bad + "field 'index' is 999, expected 3 (steps are numbered from 1 in file order; the "
+                                  "file was edited or is corrupt)"},
+        {2, "index", "0", bad + "field 'index' is 0, expected 3 (steps are numbered from 1 in file order; the file "
+                                "was edited or is corrupt)"},
+        {2, "index", "-5", bad + "field 'index' is not a step number"},
+        {2, "index", "\"3\"", bad + "field 'index' is not a step number"},
+        {2, "index", "null", bad + "field 'index' is not a step number"},
+        {2, "index", nullptr, bad + "missing field 'index'"},
+        {2, "function", "\"bogus\"", bad + "field 'function' is 'bogus' but its step label 8589869322 is a "
+                                           "schedule_idle step (the file was edited or is corrupt)"},
+        {2, "function", "null", bad + "field 'function' is not a string"},
+        {2, "function", nullptr, bad + "missing field 'function'"},
+        {2, "cpu", "0", bad + "field 'cpu' is 0 but its step label 8589869322 is a step of CPU1 (the file was edited "
+                              "or is corrupt)"},
+        {2, "step", "\"bogus\"", "bad.json: step 3: 'bogus' does not match its step label 8589869322 (the file was "
+                                 "edited or is corrupt)"},
+        {2, "step", "\"A: schedule_idle\"", "bad.json: step 3: 'A: schedule_idle' does not match its step label "
+                                            "8589869322 (the file was edited or is corrupt)"},
+        // The lock a title names is one of the model's, and the function is the label's.
+        {6, "step", "\"B: mutex_unlock(M2)\"", "bad.json: step 7: 'B: mutex_unlock(M2)' does not match its step "
+                                               "label 4278255620 (the file was edited or is corrupt)"},
+        {6, "step", "\"B: mutex_lock(M1)\"", "bad.json: step 7: 'B: mutex_lock(M1)' does not match its step label "
+                                             "4278255620 (the file was edited or is corrupt)"},
+        {6, "step", "\"B: ww_mutex_unlock(M1)\"", "bad.json: step 7: 'B: ww_mutex_unlock(M1)' does not match its "
+                                                  "step label 4278255620 (the file was edited or is corrupt)"},
+        {2, "label", "238", "bad.json: step 3: unknown step label 238 for models/proxy-waking-affinity.toml"},
+        {2, "action", "[1]", bad + "'action' holds a non-string"},
+        {2, "changes", "[{\"field\": \"x\"}]", bad + "missing field 'from'"},
+    };
+    for (const Edit& e : edits) {
+        CAPTURE(e.step);
+        CAPTURE(e.key);
+        CAPTURE(e.value);
+        nlohmann::json j = good;
+        if (e.value)
+            j["steps"][e.step][e.key] = nlohmann::json::parse(e.value);
+        else
+            j["steps"][e.step].erase(e.key);
+        CHECK(refusal(f.model, j.dump()) == e.error);
+    }
+    // A step that is not an object, the steps out of order.
+    nlohmann::json j = good;
+    j["steps"][2] = 7;
+    CHECK(refusal(f.model, j.dump()) == bad + "not a JSON object");
+    j = good;
+    std::swap(j["steps"][0], j["steps"][1]);
+    CHECK(refusal(f.model, j.dump()) ==
+          "bad.json: not a usable proxycheck trace: step 1: field 'index' is 2, expected 1 (steps are numbered from 1 "
+          "in file order; the file was edited or is corrupt)");
+}
+
+TEST_CASE("a trace file's header fields are checked: types, a key twice, 'fixed' naming a step the trace has")
+{
+    const Found f = find("models/proxy-waking-affinity.toml", "-proxy_waking");
+    const std::string text = read_text(root + pwa_trace);
+    const nlohmann::json good = nlohmann::json::parse(text);
+    const std::string bad = "bad.json: not a usable proxycheck trace: ";
+    auto with = [&](const char* key, const char* value) {
+        nlohmann::json j = good;
+        j[key] = nlohmann::json::parse(value);
+        return refusal(f.model, j.dump());
+    };
+    CHECK(with("message", "3") == bad + "field 'message' is not a string");
+    CHECK(with("at_terminal_state", "\"no\"") == bad + "field 'at_terminal_state' is not true or false");
+    CHECK(with("tasks", "[]") == bad + "'tasks' is empty, but a model has at least one task");
+    CHECK(with("locks", "[]").find("bad.json: the trace was recorded on a model with 2 CPUs, tasks [A, B] and locks "
+                                   "[]; ") == 0);
+    CHECK(with("preemptions", "-1") == bad + "field 'preemptions' is not a count");
+    CHECK(with("context_switches", "12") == bad + "field 'context_switches' is 12, more than the trace's 11 steps");
+    CHECK(with("final_state", "{}") == bad + "'final_state' is not a list");
+    CHECK(with("fixed", "[]") == bad + "'fixed' is neither an object nor null");
+    CHECK(with("fixed", R"({"features": "+proxy_waking", "blocked_at": 0})") ==
+          bad + "'fixed': field 'blocked_at' is 0, not one of the trace's 11 steps");
+    CHECK(with("fixed", R"({"features": "+proxy_waking", "blocked_at": 12})") ==
+          bad + "'fixed': field 'blocked_at' is 12, not one of the trace's 11 steps");
+    // A key twice: the parser would keep the second one silently.
+    std::string twice = text;
+    twice.replace(twice.find("\"cpus\": 2,"), 10, "\"cpus\": 3, \"cpus\": 2,");
+    CHECK(refusal(f.model, twice) == bad + "key 'cpus' appears twice in one object (the file was edited or is corrupt)");
+    std::string twice_in_step = text;
+    twice_in_step.replace(twice_in_step.find("\"index\": 3,"), 11, "\"index\": 3, \"index\": 3,");
+    CHECK(refusal(f.model, twice_in_step) ==
+          bad + "key 'index' appears twice in one object (the file was edited or is corrupt)");
+    CHECK(refusal(f.model, "") == bad + "the file is empty");
+    CHECK(refusal(f.model, text) == "(replayed)");   // the committed file as it is
+}
+
+TEST_CASE("a folder given as the trace file is refused as a folder, not as truncated JSON")
+{
+    const std::string dir = root + "/counterexamples";
+    try {
+        trace::read_trace_file(dir);
+        FAIL("read a folder as a trace");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()) == dir + ": cannot read the trace: it is a folder, not a file");
+    }
+}
+
+TEST_CASE("a trace with no steps is a real counterexample (the initial state breaks the property) and replays")
+{
+    // check --trace-out writes such a trace: it must be read and reproduce.
+    Scenario sc = load_scenario(root + "/models/proxy-waking-affinity.toml");
+    sc.file = "models/proxy-waking-affinity.toml";
+    const kernel::Model m(sc, sc.feature_set());
+    props::Catalog catalog = props::Catalog::standard();
+    catalog.add_text("invariant all_on_cpu1: forall t in tasks: t.cpu == 1\n", "init.prop");
+    props::Checker checker(m, catalog, {"all_on_cpu1"});
+    explorer::Explorer ex(m, checker, {}, false, explorer::Order::cheapest_shortest);
+    const explorer::Result result = ex.run();
+    REQUIRE(result.finding);
+    const trace::Trace tr =
+        trace::build_trace(m, ex, result.finding->state, result.finding->violation, result.finding->at_terminal);
+    CHECK(tr.steps.empty());
+    const trace::TraceFile tf = as_file(m, tr);
+    CHECK(tf.steps.empty());
+    trace::check_trace_matches(m, tf, catalog);
+    const trace::Replay r = trace::replay(m, tf, catalog);
+    CHECK(r.outcome == trace::ReplayOutcome::reproduced);
+    CHECK(r.trace.steps.empty());
 }
 
 TEST_CASE("the wait-for graph shows tasks, locks and CPUs with their edges, and a task outside its mask in red")

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 #include "cli/commands.hpp"
@@ -13,6 +14,7 @@
 #include "cli/run.hpp"
 #include "kernel/error.hpp"
 #include "trace/json.hpp"
+#include "trace/read.hpp"
 #include "trace/text.hpp"
 
 namespace pxc::cli {
@@ -33,6 +35,7 @@ struct Line {
     explorer::Stats stats;
     SymmetryUse symmetry;
     bool ok = false;
+    bool cex_differs = false;     // the verdict as expected, the counterexample not the committed one
     bool incomplete() const { return got == "incomplete"; }   // not met, but not contradicted either
     bool failed() const { return !ok && !incomplete(); }
     std::optional<nlohmann::json> counterexample;   // summary, when the run found one
@@ -103,11 +106,8 @@ std::string xml_escape(const std::string& s)
     return out;
 }
 
-void write_junit(const std::string& path, const std::vector<Line>& lines)
+void write_junit(std::ofstream& f, const std::string& path, const std::vector<Line>& lines)
 {
-    std::ofstream f(path);
-    if (!f)
-        throw Error(SourceLoc{path, 0, 0}, "cannot write the JUnit report");
     size_t failures = 0, errors = 0;
     double total = 0;
     for (const Line& l : lines) {
@@ -130,9 +130,11 @@ void write_junit(const std::string& path, const std::vector<Line>& lines)
         f << "</testcase>\n";
     }
     f << "</testsuite>\n";
+    if (!f.flush())
+        throw Error(SourceLoc{path, 0, 0}, "cannot write the JUnit report");
 }
 
-void write_json(const std::string& path, const std::vector<Line>& lines)
+void write_json(std::ofstream& f, const std::string& path, const std::vector<Line>& lines)
 {
     nlohmann::json arr = nlohmann::json::array();
     for (const Line& l : lines) {
@@ -150,10 +152,66 @@ void write_json(const std::string& path, const std::vector<Line>& lines)
             j["counterexample"] = *l.counterexample;
         arr.push_back(std::move(j));
     }
-    std::ofstream f(path);
-    if (!f)
+    if (!(f << nlohmann::json{{"expectations", arr}}.dump(2) << "\n") || !f.flush())
         throw Error(SourceLoc{path, 0, 0}, "cannot write the JSON report");
-    f << nlohmann::json{{"expectations", arr}}.dump(2) << "\n";
+}
+
+
+// One [[expect]] of one model file, checked before any search runs.
+struct Job {
+    std::string file;
+    std::shared_ptr<const Scenario> sc;
+    const Expect* ex;   // null: the file has no [[expect]]
+    FeatureSet features;
+};
+
+// Every model read and every expectation checked (properties known, feature
+// sets buildable, committed counterexamples readable traces), so that bad
+// input stops ci before it prints a result.
+std::vector<Job> prepare(const CiOptions& opt, const props::Catalog& catalog)
+{
+    const std::vector<std::string> paths = opt.paths.empty() ? std::vector<std::string>{"models"} : opt.paths;
+    const std::vector<std::string> files = model_files(paths);
+    if (files.empty())
+        throw Error(SourceLoc{paths.front(), 0, 0}, "no scenario files (*.toml) found: nothing to check");
+    std::vector<Job> jobs;
+    for (const std::string& file : files) {
+        auto sc = std::make_shared<const Scenario>(load_scenario(file));
+        if (sc->expects.empty())
+            jobs.push_back({file, sc, nullptr, {}});
+        for (const Expect& ex : sc->expects) {
+            for (const auto* names : {&ex.holds, &ex.violated})   // in file order
+                for (const std::string& p : *names)
+                    if (!catalog.find(p))
+                        throw Error(ex.property_at.at(p), "unknown property '" + p +
+                                                              "' (see: proxycheck list properties; a property of "
+                                                              "your own needs --properties FILE)");
+            const FeatureSet fs = resolve_features(*sc, ex.features, ex.features_at);
+            const kernel::Model check_it(*sc, fs);   // a combination the model refuses, refused now
+            if (!ex.counterexample.empty()) {
+                if (fs::is_directory(ex.counterexample))
+                    throw Error(ex.counterexample_at, "counterexample '" + ex.counterexample + "' is a folder");
+                if (!opt.update_counterexamples && fs::exists(ex.counterexample))
+                    trace::read_trace_file(ex.counterexample);   // a corrupt one: Error, exit 2
+            }
+            jobs.push_back({file, sc, &ex, fs});
+        }
+    }
+    return jobs;
+}
+
+// A report file opened (and emptied) before the searches, so that an
+// unwritable path is refused before any result is printed.
+std::ofstream open_report(const std::string& path, const char* what)
+{
+    std::ofstream f;
+    if (path.empty())
+        return f;
+    if (!fs::is_directory(path))
+        f.open(path);
+    if (!f.is_open())
+        throw Error(SourceLoc{path, 0, 0}, std::string("cannot write the ") + what);
+    return f;
 }
 
 }  // namespace
@@ -163,21 +221,19 @@ int cmd_ci(const CiOptions& opt)
     const explorer::Limits limits = make_limits(opt.memory, opt.max_states, opt.seconds);
     const props::Catalog catalog = props::Catalog::with_files(opt.property_files);
     const explorer::Options options = make_options(opt.threads, "exact", limits, opt.store);
-    const std::vector<std::string> files = model_files(opt.paths.empty() ? std::vector<std::string>{"models"} : opt.paths);
+    const std::vector<Job> jobs = prepare(opt, catalog);
+    std::ofstream junit = open_report(opt.junit, "JUnit report"), json = open_report(opt.json, "JSON report");
     std::vector<Line> lines;
-    for (const std::string& file : files) {
-        const Scenario sc = load_scenario(file);
-        if (sc.expects.empty())
+    for (const Job& job : jobs) {
+        const std::string& file = job.file;
+        const Scenario& sc = *job.sc;
+        if (!job.ex) {
             std::printf("%s: no [[expect]]\n", file.c_str());
-        for (const Expect& ex : sc.expects) {
-            for (const auto* names : {&ex.holds, &ex.violated})
-                for (const std::string& p : *names)
-                    if (!catalog.find(p))
-                        throw Error(sc.at(ex.line), "unknown property '" + p +
-                                                        "' (see: proxycheck list properties; a property of your own "
-                                                        "needs --properties FILE)");
-            const FeatureSet fs = resolve_features(sc, ex.features, sc.at(ex.line));
-            const kernel::Model model(sc, fs);
+            continue;
+        }
+        const Expect& ex = *job.ex;
+        {
+            const kernel::Model model(sc, job.features);
             auto one = [&](const std::string& property, const char* expected) {
                 // A committed counterexample is the shortest (cheapest) of the
                 // whole graph: its run is compared without the reduction,
@@ -215,13 +271,15 @@ int cmd_ci(const CiOptions& opt)
                     }
                     if (!diff.empty() && !opt.update_counterexamples) {
                         l.ok = false;
+                        l.cex_differs = true;
                         l.trace_text = trace::render_text(model, *run.trace);
                     }
                     l.note = diff.empty() ? l.note : diff;
                 }
-                std::printf("%-4s %s [%s] %s: expected %s, got %s  (%llu states, %.2f s)%s%s\n",
+                std::printf("%-4s %s [%s] %s: expected %s, got %s%s  (%llu states, %.2f s)%s%s\n",
                             l.ok ? "ok" : l.incomplete() ? "STOP" : "FAIL",
                             file.c_str(), l.features.c_str(), property.c_str(), expected, l.got.c_str(),
+                            l.cex_differs ? ", not the committed counterexample" : "",
                             (unsigned long long)l.stats.states, l.stats.seconds, l.ok ? "" : "\n       ",
                             l.ok ? "" : l.note.c_str());
                 std::fflush(stdout);
@@ -256,9 +314,9 @@ int cmd_ci(const CiOptions& opt)
         }
     }
     if (!opt.junit.empty())
-        write_junit(opt.junit, lines);
+        write_junit(junit, opt.junit, lines);
     if (!opt.json.empty())
-        write_json(opt.json, lines);
+        write_json(json, opt.json, lines);
     const auto count = [&](bool (Line::*what)() const) {
         return size_t(std::count_if(lines.begin(), lines.end(), [&](const Line& l) { return (l.*what)(); }));
     };

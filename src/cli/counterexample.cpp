@@ -6,6 +6,7 @@
 
 #include "cli/options.hpp"
 #include "kernel/error.hpp"
+#include "kernel/input_file.hpp"
 #include "trace/json.hpp"
 #include "trace/replay.hpp"
 #include "trace/text.hpp"
@@ -16,15 +17,10 @@ namespace fs = std::filesystem;
 
 std::string compare_counterexample(const kernel::Model& model, const trace::Trace& tr, const std::string& path)
 {
-    std::ifstream f(path);
-    if (!f)
+    if (!fs::exists(path))
         return "counterexample file " + path + " missing (proxycheck ci --update-counterexamples writes it)";
-    nlohmann::json old;
-    try {
-        old = nlohmann::json::parse(f);
-    } catch (const nlohmann::json::exception&) {
-        return "counterexample file " + path + " is not valid JSON";
-    }
+    // cmd_ci has read it as a trace before any search: it is one.
+    const nlohmann::json old = nlohmann::json::parse(read_input_file(path, "counterexample"));
     if (old.value("property", "") != tr.property)
         return "committed counterexample violates " + old.value("property", "?") + ", the model now " + tr.property;
     const nlohmann::json fresh = trace::trace_json(model, tr);
@@ -51,7 +47,7 @@ std::optional<trace::FixedFlags> find_fixed_flags(const Scenario& sc, const kern
     for (const Expect& ex : sc.expects) {
         if (std::find(ex.holds.begin(), ex.holds.end(), tr.property) == ex.holds.end())
             continue;
-        const FeatureSet fixed = resolve_features(sc, ex.features, sc.at(ex.line));
+        const FeatureSet fixed = resolve_features(sc, ex.features, ex.features_at);
         Candidate c{{}, fixed};
         for (const FeatureInfo& f : all_features())
             if (found.has(f.flag) != fixed.has(f.flag))

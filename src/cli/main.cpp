@@ -1,6 +1,9 @@
 // proxycheck: set up the subcommands, run one, map the outcome to the exit
 // status. Bad input of any kind is a pxc::Error, caught here once: exit 2.
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -8,6 +11,7 @@
 #include <string_view>
 
 #include "cli/commands.hpp"
+#include "explorer/memory.hpp"
 #include "kernel/error.hpp"
 
 namespace {
@@ -18,6 +22,40 @@ void add_picture_options(CLI::App* cmd, pxc::cli::Pictures& p)
     cmd->add_option("--sequence-dot", p.sequence_dot, "write the trace as a DOT sequence picture, one lane per CPU");
     cmd->add_option("--svg", p.svg, "render the wait-for graph to SVG FILE with graphviz's dot");
 }
+
+// CLI11 alone reads "-1" for an unsigned option as 2^64-1, "" as 0 and
+// "nan" as a time: every number is checked as text first.
+CLI::Validator whole_number(uint64_t most)
+{
+    return CLI::Validator(
+        [most](std::string& text) -> std::string {
+            uint64_t v = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v > most)
+                return "'" + text + "' is not a whole number from 0 to " + std::to_string(most);
+            return "";
+        },
+        "N");
+}
+
+const CLI::Validator seconds(
+    [](std::string& text) -> std::string {
+        double v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v) || v < 0)
+            return "'" + text + "' is not a number of seconds (0 or more)";
+        return "";
+    },
+    "SECONDS");
+
+const CLI::Validator size(
+    [](std::string& text) -> std::string {
+        const auto bytes = pxc::explorer::parse_size(text);
+        if (!bytes || *bytes == 0)
+            return "cannot read size '" + text + "' (a number and K, M, G or T; M when none: 512M, 4G)";
+        return "";
+    },
+    "SIZE");
 
 }  // namespace
 
@@ -35,12 +73,15 @@ int main(int argc, char** argv)
     c->add_option("--features", check.features, "comma-separated +flag/-flag, applied after the file's own");
     c->add_option("--property", check.properties, "check only this property (repeatable)");
     c->add_option("--properties", check.property_files, "add the properties of a .prop file (repeatable)");
-    c->add_option("--threads", check.threads, "search threads, every mode (default: every core; 1: one thread)");
+    c->add_option("--threads", check.threads, "search threads, every mode (default: every core; 1: one thread)")
+        ->check(whole_number(1024));
     c->add_option("--memory", check.memory,
                   "stop with 'incomplete' before the search takes more than SIZE (e.g. 4G; default: 80 % of the "
-                  "memory available; bitstate: half of it is the bit array)");
-    c->add_option("--max-states", check.max_states, "stop with 'incomplete' after N states");
-    c->add_option("--time", check.seconds, "stop with 'incomplete' after SECONDS");
+                  "memory available; bitstate: half of it is the bit array; K, M, G or T, M when none)")
+        ->check(size);
+    c->add_option("--max-states", check.max_states, "stop with 'incomplete' after N states (0: no limit)")
+        ->check(whole_number(UINT64_MAX));
+    c->add_option("--time", check.seconds, "stop with 'incomplete' after SECONDS (0: no limit)")->check(seconds);
     c->add_option("--mode", check.mode,
                   "exact (default), compact (64-bit fingerprints) or bitstate (bit array); the lossy modes never "
                   "say 'holds' (exit 3)")
@@ -80,10 +121,11 @@ int main(int argc, char** argv)
                        "add the properties of a .prop file, for expectations that name them (repeatable)");
     ci_cmd->add_option("--junit", ci.junit, "write a JUnit XML report");
     ci_cmd->add_option("--json", ci.json, "write a JSON report");
-    ci_cmd->add_option("--memory", ci.memory, "per-run memory limit");
-    ci_cmd->add_option("--max-states", ci.max_states, "per-run state limit");
-    ci_cmd->add_option("--time", ci.seconds, "per-run time limit");
-    ci_cmd->add_option("--threads", ci.threads, "search threads (default: every core)");
+    ci_cmd->add_option("--memory", ci.memory, "per-run memory limit (as check --memory)")->check(size);
+    ci_cmd->add_option("--max-states", ci.max_states, "per-run state limit (0: no limit)")
+        ->check(whole_number(UINT64_MAX));
+    ci_cmd->add_option("--time", ci.seconds, "per-run time limit in seconds (0: no limit)")->check(seconds);
+    ci_cmd->add_option("--threads", ci.threads, "search threads (default: every core)")->check(whole_number(1024));
     ci_cmd->add_flag("--no-symmetry", ci.no_symmetry, "no reduction over interchangeable tasks");
     ci_cmd->add_flag("--no-por", ci.no_por,
                      "no partial-order reduction (runs compared with a committed counterexample never use it)");
@@ -103,13 +145,23 @@ int main(int argc, char** argv)
     try {
         // CLI11 reads an empty `--features=` as a missing value and takes the
         // next argument; "," is the same empty edit list.
-        for (int i = 1; i < argc; ++i)
+        for (int i = 1; i < argc; ++i) {
             if (std::string_view(argv[i]) == "--features=")
                 argv[i] = const_cast<char*>("--features=,");
+            // Without '=', CLI11 takes the next option as the list.
+            if (std::string_view(argv[i]) == "--features" && i + 1 < argc && std::string_view(argv[i + 1]).starts_with("--"))
+                throw CLI::ValidationError("--features", "needs a list: --features=+flag,-flag");
+        }
+        const std::string_view first = argc > 1 ? argv[1] : "";
+        if (!first.empty() && first[0] != '-' && first != "check" && first != "ci" && first != "replay" &&
+            first != "list")
+            throw CLI::ValidationError("unknown command '" + std::string(argv[1]) + "' (check, ci, replay, list)");
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        const int rc = app.exit(e);
-        return rc == 0 ? 0 : 2;
+        if (e.get_exit_code() == 0)   // --help
+            return app.exit(e);
+        std::cerr << "proxycheck: error: " << e.what() << "\n(proxycheck --help, proxycheck check --help)\n";
+        return 2;
     }
     try {
         if (*c)

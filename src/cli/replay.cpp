@@ -99,10 +99,11 @@ int cmd_replay(const ReplayOptions& opt)
         break;
     }
     out += "\n" + trace::wrap_lines("result: " + verdict, width);
-    std::cout << out;
+    // The pictures first: a path that cannot be written is refused before any result is printed.
     if (opt.pictures.any())
         write_pictures(model, r.trace, opt.pictures,
                        "replay of " + opt.trace + " [" + fs.to_string() + "]\n" + verdict);
+    std::cout << out;
     return r.outcome == trace::ReplayOutcome::reproduced ? 1 : 0;
 }
 

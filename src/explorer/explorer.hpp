@@ -436,7 +436,7 @@ private:
         if (limits_.seconds <= 0)
             return "";
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        return s > limits_.seconds ? "--time " + std::to_string(int(limits_.seconds)) + " s" : "";
+        return s > limits_.seconds ? time_limit_text(limits_) : "";
     }
 
     const M& model_;

@@ -284,7 +284,7 @@ private:
             for (uint64_t pos = 0; pos < cur_.count(); ++pos, ++expanded) {
                 if ((expanded & 1023) == 0 && limits_.seconds > 0 &&
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() > limits_.seconds)
-                    out.limit = "--time " + std::to_string(int(limits_.seconds)) + " s";
+                    out.limit = time_limit_text(limits_);
                 if ((expanded & 4095) == 0)
                     progress_.update(trail_.count(), cur_.count() - pos + next_.count(), depth_, bytes_used());
                 if (!out.limit.empty())

@@ -583,7 +583,7 @@ private:
                     if (limits_.seconds > 0 &&
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() >
                             limits_.seconds)
-                        stop_with("--time " + std::to_string(int(limits_.seconds)) + " s");
+                        stop_with(time_limit_text(limits_));
                     if (limits_.memory_bytes &&
                         memory_.load(std::memory_order_relaxed) + table_.bytes() > limits_.memory_bytes)
                         stop_for_memory(memory_limit_text(limits_));

@@ -81,6 +81,8 @@ std::optional<uint64_t> parse_size(std::string_view text)
         unit = 1ull << 30;
     else if (suffix == "K" || suffix == "KiB" || suffix == "k")
         unit = 1ull << 10;
+    else if (suffix == "T" || suffix == "TiB" || suffix == "t")
+        unit = 1ull << 40;
     else
         return std::nullopt;
     if (value > UINT64_MAX / unit)

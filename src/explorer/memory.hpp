@@ -13,7 +13,7 @@ uint64_t available_memory_bytes();
 // The budget of a search given no --memory: 80 % of available_memory_bytes()
 // (0, no limit, when unknown).
 uint64_t default_memory_budget();
-// "512M", "2G", "1024" (MiB when no suffix), "100K"; nullopt when malformed.
+// "512M", "2G", "1T", "1024" (MiB when no suffix), "100K"; nullopt when malformed.
 std::optional<uint64_t> parse_size(std::string_view text);
 
 }  // namespace pxc::explorer

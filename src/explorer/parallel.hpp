@@ -304,7 +304,7 @@ private:
                 L.since_check = 0;
                 if (limits_.seconds > 0 &&
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() > limits_.seconds)
-                    stop_with("--time " + std::to_string(int(limits_.seconds)) + " s");
+                    stop_with(time_limit_text(limits_));
                 if (main)
                     progress_.update(store_.count(), store_.count() - std::min(next_.load(), store_.count()), depth_,
                                      store_.bytes_used() + words_.bytes());

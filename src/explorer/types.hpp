@@ -1,6 +1,7 @@
 // What the explorer's searches share: the Model and Checker concepts, limits,
 // modes, statistics and results.
 #pragma once
+#include <cstdio>
 #include <concepts>
 #include <cstdint>
 #include <optional>
@@ -118,9 +119,18 @@ struct Limits {
 // How a search stopped by the memory limit says so.
 inline std::string memory_limit_text(const Limits& l)
 {
-    const std::string mib = std::to_string(l.memory_bytes >> 20) + " MiB";
+    const std::string mib = l.memory_bytes >= (1u << 20) ? std::to_string(l.memory_bytes >> 20) + " MiB"
+                                                          : std::to_string(l.memory_bytes >> 10) + " KiB";
     return l.memory_is_default ? "the memory budget (" + mib + ", a share of the memory available; --memory sets it)"
                                : "--memory " + mib;
+}
+
+// "--time 2.5 s" (whole seconds without a fraction).
+inline std::string time_limit_text(const Limits& l)
+{
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "--time %g s", l.seconds);
+    return buf;
 }
 
 // exact: every state's bytes are kept; the only mode that may say "holds".

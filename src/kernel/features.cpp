@@ -86,7 +86,9 @@ FeatureSet baseline_features(std::string_view name, const SourceLoc& loc)
 void apply_feature_edits(FeatureSet& set, std::span<const std::string> edits, const SourceLoc& loc)
 {
     for (const std::string& edit : edits) {
-        if (edit.size() < 2 || (edit[0] != '+' && edit[0] != '-'))
+        if (edit == "+" || edit == "-")
+            throw Error(loc, "feature edit '" + edit + "' names no flag: +flag or -flag");
+        if (edit.empty() || (edit[0] != '+' && edit[0] != '-'))
             throw Error(loc, "feature '" + edit + "' needs a sign: +flag or -flag");
         std::string_view name = std::string_view(edit).substr(1);
         bool found = false;

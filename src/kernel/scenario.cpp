@@ -5,7 +5,6 @@
 #include <bit>
 #include <cctype>
 #include <charconv>
-#include <fstream>
 #include <initializer_list>
 #include <iterator>
 #include <map>
@@ -13,6 +12,8 @@
 #include <utility>
 
 #include <toml++/toml.h>
+
+#include "kernel/input_file.hpp"
 
 namespace pxc {
 
@@ -170,6 +171,12 @@ private:
         std::string name = string(n, "name");
         if (!is_identifier(name))
             throw Error(at(n), "name '" + name + "' must be an identifier (letters, digits, '_')");
+        // What traces and property messages print for no task, no lock, a CPU.
+        const bool cpu_like = name.size() > 3 && name.starts_with("CPU") &&
+                              name.find_first_not_of("0123456789", 3) == std::string::npos;
+        if (cpu_like || name == "NULL" || name == "idle" || name == "none" || name == "PROXY_WAKING")
+            throw Error(at(n), "name '" + name + "' is reserved (traces and properties print NULL, idle, none, "
+                                   "PROXY_WAKING and CPUn with their own meaning)");
         auto [it, fresh] = names_.emplace(name, line(n));
         if (!fresh)
             throw Error(at(n), "duplicate name '" + name + "' (first declared at line " +
@@ -342,7 +349,7 @@ private:
     {
         const std::string who = "task " + task.name;
         uint32_t held = 0, ctx_held = 0;
-        bool in_ctx = false;
+        bool in_ctx = false, ctx_done = false;
         WwClass ctx_class = WwClass::none;
         int ctx_class_lock = -1;
         for (const Op& op : task.program) {
@@ -379,12 +386,16 @@ private:
                 if (in_ctx)
                     throw Error(loc, who + ": ww_acquire_init inside an acquire context");
                 in_ctx = true;
+                ctx_done = false;
                 ctx_class = WwClass::none;
                 break;
             case OpKind::ww_acquire_done:
             case OpKind::ww_acquire_fini:
                 if (!in_ctx)
                     throw Error(loc, who + ": " + op.text + " without ww_acquire_init");
+                if (op.kind == OpKind::ww_acquire_done && std::exchange(ctx_done, true))
+                    throw Error(loc, who + ": ww_acquire_done twice in one acquire context "
+                                           "(ww_acquire_done: DEBUG_LOCKS_WARN_ON(ctx->done_acquire))");
                 if (op.kind == OpKind::ww_acquire_fini && ctx_held)
                     throw Error(loc, who + ": ww_acquire_fini while still holding " +
                                          s_.locks[std::countr_zero(ctx_held)].name +
@@ -410,7 +421,9 @@ private:
         only_keys(t, {"baseline", "features", "holds", "violated", "counterexample"}, " in [[expect]]");
         Expect e;
         e.line = line(t);
+        e.features_at = at(t);
         if (auto* n = t.get("baseline")) {
+            e.features_at = at(*n);
             // another baseline: the edits that turn the file's feature set into it
             const FeatureSet from = s_.feature_set();
             const FeatureSet to = baseline_features(string(*n, "baseline"), at(*n));
@@ -419,15 +432,29 @@ private:
                     e.features.push_back((to.has(info.flag) ? "+" : "-") + std::string(info.name));
         }
         if (auto* n = t.get("features")) {
+            e.features_at = at(*n);
             std::vector<std::string> more = feature_edits(*n);
             e.features.insert(e.features.end(), more.begin(), more.end());
         }
-        if (auto* n = t.get("holds"))
-            e.holds = strings(*n, "holds");
-        if (auto* n = t.get("violated"))
-            e.violated = strings(*n, "violated");
-        if (auto* n = t.get("counterexample"))
+        // Each property once: in holds or in violated, not both, not twice.
+        for (auto [key, list] : {std::pair{"holds", &e.holds}, std::pair{"violated", &e.violated}})
+            if (auto* n = t.get(key))
+                for (const toml::node& entry : array(*n, key)) {
+                    std::string p = string(entry, "each entry of " + std::string(key));
+                    auto [it, fresh] = e.property_at.emplace(p, at(entry));
+                    if (!fresh)
+                        throw Error(at(entry), "property '" + p + "' named twice in this [[expect]] (also at line " +
+                                                   std::to_string(it->second.line) + ")");
+                    list->push_back(std::move(p));
+                }
+        if (auto* n = t.get("counterexample")) {
             e.counterexample = string(*n, "counterexample");
+            e.counterexample_at = at(*n);
+            if (e.counterexample.empty())
+                throw Error(at(*n), "counterexample must name a file");
+            if (e.violated.empty())
+                throw Error(at(*n), "counterexample needs a property in violated (the trace is of its first one)");
+        }
         if (e.holds.empty() && e.violated.empty())
             throw Error(at(t), "[[expect]] needs a property in holds or violated");
         return e;
@@ -464,11 +491,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file)
 
 Scenario load_scenario(const std::string& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    std::string text(std::istreambuf_iterator<char>(in), {});
-    if (!in)
-        throw Error(SourceLoc{path, 0, 0}, "cannot read file");
-    return parse_scenario(text, path);
+    return parse_scenario(read_input_file(path, "scenario"), path);
 }
 
 }  // namespace pxc

@@ -3,6 +3,7 @@
 // name and number; nothing is explored from a scenario that did not load.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,9 @@ struct Expect {
     std::vector<std::string> violated;
     std::string counterexample;          // path as written (relative to the repository root)
     int line = 0;
+    SourceLoc features_at;               // the features (or baseline) entry; else the [[expect]] line
+    SourceLoc counterexample_at;
+    std::map<std::string, SourceLoc, std::less<>> property_at;   // each name in holds and violated
 };
 
 struct Scenario {

@@ -54,9 +54,20 @@ enum class Op : uint8_t {
     eq, ne, lt, le, gt, ge, in,
 };
 
+// How deep an expression may nest: levels of the tree from the root to a
+// leaf, a pair of parentheses counting as one; a flat chain `a and b and
+// ...` is a tree as deep as it is long. The parser refuses a deeper one, so
+// that the stages after it, each recursing over the tree (type checking,
+// compiling, evaluating on the search threads, explaining a violation,
+// to_source), need a bounded stack: compiling, the hungriest, takes about
+// 1 KiB a level (release build), a quarter of a MiB at the limit, where a
+// thread has 8 MiB by default. The library's properties nest 9 levels at most.
+inline constexpr int max_nesting = 256;
+
 struct Expr {
     Op op;
     int line = 0, column = 0;
+    int height = 1;            // levels from here to the deepest leaf, parentheses included (set by the parser)
     std::string name;          // identifier, field, predicate or bound variable
     int64_t value = 0;         // literal, constant, cpuset mask, domain (see Domain)
     std::vector<std::unique_ptr<Expr>> args;

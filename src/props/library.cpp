@@ -1,9 +1,8 @@
 #include "props/library.hpp"
 
-#include <fstream>
-#include <sstream>
 
 #include "kernel/error.hpp"
+#include "kernel/input_file.hpp"
 #include "props/library_files.hpp"
 #include "props/parser.hpp"
 #include "props/typecheck.hpp"
@@ -69,12 +68,7 @@ Catalog Catalog::with_files(const std::vector<std::string>& paths)
 
 void Catalog::add_file(const std::string& path)
 {
-    std::ifstream f(path);
-    if (!f)
-        throw Error(SourceLoc{path, 0, 0}, "cannot read the property file");
-    std::ostringstream text;
-    text << f.rdbuf();
-    add_text(text.str(), path);
+    add_text(read_input_file(path, "property file"), path);
 }
 
 void Catalog::add_text(std::string_view text, const std::string& file)

@@ -1,6 +1,7 @@
 // Recursive descent over the grammar in parser.hpp, one function per rule.
 #include "props/parser.hpp"
 
+#include <algorithm>
 #include <array>
 #include <map>
 
@@ -61,6 +62,42 @@ private:
     }
     std::unique_ptr<Expr> node(Op op, const Token& at) { return std::make_unique<Expr>(op, at.line, at.column); }
 
+    // The nesting limit (ast.hpp) is kept twice. On the way down, Level
+    // counts the levels around what is parsed next (an operand of `not`,
+    // an expression in parentheses, in arguments, after `->` or a
+    // quantifier's colon: each a level of the tree), so that the recursion
+    // stops before the stack does. On the way up, add() checks the height of
+    // each node made, which a loop (`a and b and ...`, `x.f.g`) grows without
+    // recursing. Both refuse only what is deeper than max_nesting.
+    [[noreturn]] void too_deep(int line, int column) const
+    {
+        throw Error(SourceLoc{file_, line, column},
+                    "expression nested too deeply (more than " + std::to_string(max_nesting) + " levels)");
+    }
+    class Level {
+    public:
+        explicit Level(Parser& p) : p_(p)
+        {
+            if (p_.depth_ == max_nesting)
+                p_.too_deep(p_.peek().line, p_.peek().column);
+            ++p_.depth_;
+        }
+        ~Level() { --p_.depth_; }
+        Level(const Level&) = delete;
+        Level& operator=(const Level&) = delete;
+
+    private:
+        Parser& p_;
+    };
+    // Makes `operand` the next operand of e.
+    void add(Expr& e, std::unique_ptr<Expr> operand)
+    {
+        if (operand->height >= max_nesting)
+            too_deep(e.line, e.column);
+        e.height = std::max(e.height, operand->height + 1);
+        e.args.push_back(std::move(operand));
+    }
+
     // The contiguous block of comment lines ending on the line above `line`.
     std::string description(int line) const
     {
@@ -106,12 +143,13 @@ private:
 
     std::unique_ptr<Expr> expr()
     {
+        const Level level(*this);
         auto left = disj();
         if (peek().kind != Tok::arrow)
             return left;
         auto e = node(Op::implies, take());
-        e->args.push_back(std::move(left));
-        e->args.push_back(expr());
+        add(*e, std::move(left));
+        add(*e, expr());
         return e;
     }
 
@@ -120,8 +158,8 @@ private:
         auto left = (this->*operand)();
         while (at_word(word)) {
             auto e = node(op, take());
-            e->args.push_back(std::move(left));
-            e->args.push_back((this->*operand)());
+            add(*e, std::move(left));
+            add(*e, (this->*operand)());
             left = std::move(e);
         }
         return left;
@@ -133,7 +171,8 @@ private:
     {
         if (at_word("not")) {
             auto e = node(Op::not_, take());
-            e->args.push_back(unary());
+            const Level level(*this);
+            add(*e, unary());
             return e;
         }
         if (at_word("forall") || at_word("exists"))
@@ -160,8 +199,8 @@ private:
         for (size_t i = vars.size(); i-- > 0;) {
             auto e = node(op, i == 0 ? kw : vars[i].first);
             e->name = vars[i].second;
-            e->args.push_back(i == 0 ? std::move(domain) : clone_domain(*domain));
-            e->args.push_back(std::move(body));
+            add(*e, i == 0 ? std::move(domain) : clone_domain(*domain));
+            add(*e, std::move(body));
             body = std::move(e);
         }
         return body;
@@ -173,6 +212,7 @@ private:
         auto e = std::make_unique<Expr>(d.op, d.line, d.column);
         e->name = d.name;
         e->value = d.value;
+        e->height = d.height;
         for (const auto& a : d.args)
             e->args.push_back(clone_domain(*a));
         return e;
@@ -195,8 +235,8 @@ private:
             op = Op::in;
         }
         auto e = node(op, take());
-        e->args.push_back(std::move(left));
-        e->args.push_back(term());
+        add(*e, std::move(left));
+        add(*e, term());
         return e;
     }
 
@@ -208,7 +248,7 @@ private:
             const Token at = peek();
             f->name = name("a field name");
             f->line = at.line, f->column = at.column;
-            f->args.push_back(std::move(e));
+            add(*f, std::move(e));
             e = std::move(f);
         }
         return e;
@@ -224,9 +264,13 @@ private:
             return e;
         }
         case Tok::lparen: {
-            take();
+            const Token& open = take();
             auto e = expr();
             expect(Tok::rparen, "')'");
+            // the parentheses are a level too (expr()'s Level counted them on the way down)
+            if (e->height >= max_nesting)
+                too_deep(open.line, open.column);
+            ++e->height;
             return e;
         }
         case Tok::lbrace: {
@@ -236,7 +280,7 @@ private:
                     expect(Tok::comma, "',' or '}' in a set");
                 auto n = node(Op::integer, peek());
                 n->value = expect(Tok::number, "a CPU number in a set").value;
-                e->args.push_back(std::move(n));
+                add(*e, std::move(n));
             }
             take();
             return e;
@@ -250,7 +294,7 @@ private:
                 while (peek().kind != Tok::rparen) {
                     if (!e->args.empty())
                         expect(Tok::comma, "',' or ')' in the arguments");
-                    e->args.push_back(expr());
+                    add(*e, expr());
                 }
                 take();
             }
@@ -262,6 +306,7 @@ private:
 
     std::vector<Token> toks_;
     size_t pos_ = 0;
+    int depth_ = 0;   // Levels open
     std::string file_;
     std::map<int, std::string> comments_;
 };

@@ -23,7 +23,8 @@
 
 namespace pxc::props {
 
-// Syntax only; names are resolved by typecheck(). Throws Error at file:line:column.
+// Syntax only; names are resolved by typecheck(). Throws Error at file:line:column,
+// also for an expression nested more than max_nesting levels deep (ast.hpp).
 std::vector<Decl> parse_properties(std::string_view text, const std::string& file);
 
 bool is_keyword(std::string_view word);

@@ -1,10 +1,13 @@
 #include "trace/read.hpp"
 
-#include <fstream>
+#include <cstdint>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <optional>
+#include <set>
 
 #include "kernel/error.hpp"
+#include "kernel/input_file.hpp"
+#include "kernel/scenario.hpp"
 
 namespace pxc::trace {
 
@@ -12,9 +15,17 @@ using nlohmann::json;
 
 namespace {
 
-// A count or index: a JSON integer that is not negative (written as signed
-// by trace_json, read back as unsigned from text).
-bool natural(const json& v) { return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0); }
+// A count, index or label: a JSON integer that is not negative (written as
+// signed by trace_json, read back as unsigned from text). A fraction, a
+// negative number or one past 2^64 - 1 (a double once parsed) is none.
+std::optional<uint64_t> natural(const json& v)
+{
+    if (v.is_number_unsigned())
+        return v.get<uint64_t>();
+    if (v.is_number_integer() && v.get<int64_t>() >= 0)
+        return uint64_t(v.get<int64_t>());
+    return std::nullopt;
+}
 
 struct Reader {
     const std::string& path;
@@ -36,6 +47,18 @@ struct Reader {
             fail(where + "field '" + key + "' is not a string");
         return v.get<std::string>();
     }
+    // An integer field in [lo, hi], never truncated: "is not <what>" when it
+    // is no such integer, "is N, ..." when it is out of range.
+    uint64_t number(const json& v, const std::string& key, const std::string& where, const std::string& what,
+                    uint64_t lo, uint64_t hi, const std::string& range) const
+    {
+        const std::optional<uint64_t> n = natural(v);
+        if (!n)
+            fail(where + "field '" + key + "' is not " + what);
+        if (*n < lo || *n > hi)
+            fail(where + "field '" + key + "' is " + std::to_string(*n) + ", " + range);
+        return *n;
+    }
     std::vector<std::string> strings(const json& v, const std::string& what) const
     {
         if (!v.is_array())
@@ -49,24 +72,44 @@ struct Reader {
         return out;
     }
 
-    RecordedStep step(const json& s, size_t i) const
+    // Step i (1-based) of a trace of `cpus` CPUs (0: not recorded).
+    RecordedStep step(const json& s, size_t i, int cpus) const
     {
         const std::string where = "step " + std::to_string(i) + ": ";
+        if (!s.is_object())
+            fail(where + "not a JSON object");
         RecordedStep r;
         r.index = i;
+        const uint64_t index = number(field(s, "index", where), "index", where, "a step number", 0, UINT64_MAX, "");
+        if (index != i)
+            fail(where + "field 'index' is " + std::to_string(index) + ", expected " + std::to_string(i) +
+                 " (steps are numbered from 1 in file order; the file was edited or is corrupt)");
         const json& label = field(s, "label", where);
         if (!label.is_number_unsigned())
             fail(where + "field 'label' is not a step label");
         r.label = label.get<uint64_t>();
-        const json& cpu = field(s, "cpu", where);
-        if (!natural(cpu))
-            fail(where + "field 'cpu' is not a CPU number");
-        r.cpu = cpu.get<int>();
+        // A label of no step kind: check_trace_matches refuses it ("unknown
+        // step label"); there is no function or CPU to compare with.
+        const kernel::Step st = kernel::Step::unpack(r.label);
+        const bool known = st.kind < kernel::StepKind::count_;
+        const int ncpus = cpus ? cpus : max_cpus;
+        r.cpu = int(number(field(s, "cpu", where), "cpu", where, "a CPU number", 0, uint64_t(ncpus - 1),
+                           cpus ? "but the trace's model has CPUs 0 to " + std::to_string(ncpus - 1)
+                                : "but a model has at most " + std::to_string(max_cpus) + " CPUs"));
         const json& task = field(s, "task", where);
         if (!task.is_null() && !task.is_string())
             fail(where + "field 'task' is neither a task name nor null");
         r.task = task.is_string() ? task.get<std::string>() : "";
+        r.function = str(s, "function", where);
         r.title = str(s, "step", where);
+        const std::string_view function = known ? kernel::step_kind_name(st.kind) : r.function;
+        if (r.function != function)
+            fail(where + "field 'function' is '" + r.function + "' but its step label " + std::to_string(r.label) +
+                 " is a " + std::string(function) + " step (the file was edited or is corrupt)");
+        if (known && r.cpu != st.cpu)
+            fail(where + "field 'cpu' is " + std::to_string(r.cpu) + " but its step label " +
+                 std::to_string(r.label) + " is a step of CPU" + std::to_string(st.cpu) +
+                 " (the file was edited or is corrupt)");
         if (s.contains("action"))
             r.actions = strings(s["action"], where + "'action'");
         if (s.contains("changes")) {
@@ -80,18 +123,48 @@ struct Reader {
     }
 };
 
+// Parses `text`, refusing a key that appears twice in one object (the
+// parser would keep the last one silently; trace_json never writes that).
+json parse_unique_keys(const std::string& text, std::string& duplicate)
+{
+    std::vector<std::set<std::string>> open;   // the keys of each object being read
+    return json::parse(text, [&](int, json::parse_event_t ev, json& parsed) {
+        switch (ev) {
+        case json::parse_event_t::object_start:
+            open.emplace_back();
+            break;
+        case json::parse_event_t::object_end:
+            if (!open.empty())
+                open.pop_back();
+            break;
+        case json::parse_event_t::key:
+            if (!open.empty() && !open.back().insert(parsed.get<std::string>()).second && duplicate.empty())
+                duplicate = parsed.get<std::string>();
+            break;
+        default:
+            break;
+        }
+        return true;
+    });
+}
+
 }  // namespace
 
 TraceFile parse_trace_text(const std::string& text, const std::string& path)
 {
     const Reader rd{path};
+    if (text.empty())
+        rd.fail("the file is empty");
     json j;
+    std::string duplicate;
     try {
-        j = json::parse(text);
+        j = parse_unique_keys(text, duplicate);
     } catch (const json::parse_error& e) {
         rd.fail(std::string(e.byte >= text.size() ? "the JSON ends early (truncated file?)" : "invalid JSON") +
                 " at byte " + std::to_string(e.byte));
     }
+    if (!duplicate.empty())
+        rd.fail("key '" + duplicate + "' appears twice in one object (the file was edited or is corrupt)");
     if (!j.is_object())
         rd.fail("the top level is not a JSON object");
     try {
@@ -111,30 +184,49 @@ TraceFile parse_trace_json(const nlohmann::json& j, const std::string& path)
     tf.model = rd.str(j, "model");
     tf.features = rd.str(j, "features");
     tf.property = rd.str(j, "property");
-    tf.message = j.value("message", "");
-    tf.at_terminal = j.value("at_terminal_state", false);
-    if (j.contains("cpus")) {
-        if (!natural(j["cpus"]))
-            rd.fail("field 'cpus' is not a number");
-        tf.cpus = j["cpus"].get<int>();
+    if (j.contains("message"))
+        tf.message = rd.str(j, "message");
+    if (j.contains("at_terminal_state")) {
+        if (!j["at_terminal_state"].is_boolean())
+            rd.fail("field 'at_terminal_state' is not true or false");
+        tf.at_terminal = j["at_terminal_state"].get<bool>();
     }
-    if (j.contains("tasks"))
+    // Absent in older files; present, it is what the model must have.
+    if (j.contains("cpus"))
+        tf.cpus = int(rd.number(j["cpus"], "cpus", "", "a CPU count", 1, max_cpus,
+                                "but a model has 1 to " + std::to_string(max_cpus) + " CPUs"));
+    if (j.contains("tasks")) {
         tf.tasks = rd.strings(j["tasks"], "'tasks'");
-    if (j.contains("locks"))
+        tf.has_tasks = true;
+        if (tf.tasks.empty())
+            rd.fail("'tasks' is empty, but a model has at least one task");
+    }
+    if (j.contains("locks")) {
         tf.locks = rd.strings(j["locks"], "'locks'");
+        tf.has_locks = true;
+    }
     const json& steps = rd.field(j, "steps", "");
     if (!steps.is_array())
         rd.fail("'steps' is not a list");
     for (const json& s : steps)
-        tf.steps.push_back(rd.step(s, tf.steps.size() + 1));
+        tf.steps.push_back(rd.step(s, tf.steps.size() + 1, tf.cpus));
+    // Descriptive (re-derived by replay, never read): only their types, and
+    // a step adds at most one preemption and one context switch.
+    for (const char* key : {"preemptions", "context_switches"})
+        if (j.contains(key))
+            rd.number(j[key], key, "", "a count", 0, tf.steps.size(),
+                      "more than the trace's " + std::to_string(tf.steps.size()) + " steps");
+    if (j.contains("final_state"))
+        rd.strings(j["final_state"], "'final_state'");
     if (j.contains("fixed") && !j["fixed"].is_null()) {
         const json& f = j["fixed"];
+        if (!f.is_object())
+            rd.fail("'fixed' is neither an object nor null");
         FixedFlags fx;
         fx.features = rd.str(f, "features", "'fixed': ");
-        const json& at = rd.field(f, "blocked_at", "'fixed': ");
-        if (!natural(at))
-            rd.fail("'fixed': 'blocked_at' is not a step number");
-        fx.blocked_at = at.get<size_t>();
+        fx.blocked_at = rd.number(rd.field(f, "blocked_at", "'fixed': "), "blocked_at", "'fixed': ", "a step number",
+                                  1, tf.steps.size(),
+                                  "not one of the trace's " + std::to_string(tf.steps.size()) + " steps");
         tf.fixed = fx;
     }
     return tf;
@@ -142,12 +234,8 @@ TraceFile parse_trace_json(const nlohmann::json& j, const std::string& path)
 
 TraceFile read_trace_file(const std::string& path)
 {
-    std::ifstream f(path);
-    if (!f)
-        throw Error(SourceLoc{path, 0, 0}, "cannot read file");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return parse_trace_text(ss.str(), path);
+    const std::string text = read_input_file(path, "trace");
+    return parse_trace_text(text, path);
 }
 
 FeatureSet recorded_features(const TraceFile& tf)

@@ -69,6 +69,27 @@ std::string step_text(const std::string& title, const std::vector<std::string>& 
     return actions.empty() ? title : title + ": " + joined(actions, "; ");
 }
 
+// Whether `title` is one describe_trace_step writes for a step with this
+// label: "[task: ]function", and for a task's lock or unlock "task:
+// [ww_]function(lock)" naming one of the model's locks (which lock depends
+// on the state, not the label; "ww_" exactly when it is a ww_mutex).
+bool title_fits(const Model& m, const Step& st, const std::string& task, const std::string& title)
+{
+    const std::string plain = (task.empty() ? "" : task + ": ") + std::string(step_kind_name(st.kind));
+    const bool names_lock = st.task != NO_TASK && (st.kind == StepKind::mutex_lock ||
+                                                   st.kind == StepKind::mutex_unlock ||
+                                                   st.kind == StepKind::ww_mutex_unlock);
+    if (!names_lock)
+        return title == plain;
+    for (int i = 0; i < m.layout().nlocks; ++i) {
+        const bool ww = st.kind != StepKind::ww_mutex_unlock && m.scenario().locks[size_t(i)].type == LockType::ww_mutex;
+        const std::string fn = ww ? task + ": ww_" + std::string(step_kind_name(st.kind)) : plain;
+        if (title == fn + "(" + m.lock_name(i) + ")")
+            return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 void check_trace_matches(const Model& m, const TraceFile& tf, const props::Catalog& catalog)
@@ -85,8 +106,7 @@ void check_trace_matches(const Model& m, const TraceFile& tf, const props::Catal
         throw Error(at, "property '" + tf.property +
                             "' is not one proxycheck knows (see: proxycheck list properties; a property of your "
                             "own needs --properties FILE)");
-    if ((tf.cpus && tf.cpus != l.ncpus) || (!tf.tasks.empty() && tf.tasks != tasks) ||
-        (!tf.locks.empty() && tf.locks != locks))
+    if ((tf.cpus && tf.cpus != l.ncpus) || (tf.has_tasks && tf.tasks != tasks) || (tf.has_locks && tf.locks != locks))
         throw Error(at, "the trace was recorded on a model with " + std::to_string(tf.cpus) + " CPUs, tasks " +
                             names_text(tf.tasks) + " and locks " + names_text(tf.locks) + "; " + model + " has " +
                             std::to_string(l.ncpus) + " CPUs, tasks " + names_text(tasks) + " and locks " +
@@ -100,7 +120,7 @@ void check_trace_matches(const Model& m, const TraceFile& tf, const props::Catal
             throw Error(at, where + "task '" + s.task + "' is not in " + model + " (tasks " + names_text(tasks) +
                                 "; wrong model file?)");
         const std::string label_task = st.task == NO_TASK ? "" : m.task_name(st.task);
-        if (s.cpu != st.cpu || s.task != label_task)
+        if (s.cpu != st.cpu || s.task != label_task || !title_fits(m, st, label_task, s.title))
             throw Error(at, where + "'" + s.title + "' does not match its step label " + std::to_string(s.label) +
                                 " (the file was edited or is corrupt)");
     }

@@ -34,7 +34,8 @@ struct Replay {
 
 // Throws Error (naming the trace file) when the trace cannot be for this
 // model: other CPUs, tasks or locks, a task name or step label it lacks, a
-// property the catalog does not have.
+// step whose CPU, task or title ("B: mutex_unlock(M1)") is not its label's,
+// a property the catalog does not have.
 void check_trace_matches(const kernel::Model& m, const TraceFile& tf,
                          const props::Catalog& catalog = props::Catalog::standard());
 
