@@ -204,6 +204,13 @@ expect 2 "cut.json: not a usable proxycheck trace" -- "$pc" ci "$tmp/cut.toml"
 sed 's#^counterexample = .*#counterexample = "'"$tmp"'/none.json"#' models/proxy-waking-affinity.toml > "$tmp/none.toml"
 expect 1 "FAIL .*expected violated, got violated, not the committed counterexample" -- "$pc" ci "$tmp/none.toml"
 
+# An output that is an input would be overwritten: refused before the run.
+cp models/proxy-waking-affinity.toml "$tmp/own.toml"
+expect 2 "own.toml: is an input of this run" -- "$pc" check "$tmp/own.toml" --trace-out "$tmp/own.toml"
+expect 0 "^\[\[lock\]\]" -- grep -m1 "^\[\[lock\]\]" "$tmp/own.toml"
+cp "$seed" "$tmp/own.json"
+expect 2 "own.json: is an input of this run" -- "$pc" replay "$tmp/own.json" --dot "$tmp/own.json"
+
 # replay refuses an unwritable picture before printing its result.
 out=$("$pc" replay "$seed" --dot /proc/none/x.dot 2>/dev/null)
 expect 0 "" -- test -z "$out"

@@ -66,6 +66,9 @@ int cmd_check(const CheckOptions& opt)
     const props::Catalog catalog = props::Catalog::with_files(opt.property_files);
     const explorer::Options options = make_options(opt.threads, opt.mode, limits, opt.store);
     const Scenario sc = load_scenario(opt.model);
+    std::vector<std::string> inputs = opt.property_files;
+    inputs.push_back(opt.model);
+    refuse_inputs_as_outputs({opt.trace_out, opt.pictures.dot, opt.pictures.sequence_dot, opt.pictures.svg}, inputs);
     const FeatureSet fs = resolve_features(sc, split_feature_list(opt.features), SourceLoc{"--features", 0, 0});
     const kernel::Model model(sc, fs);
 

@@ -45,6 +45,10 @@ int cmd_replay(const ReplayOptions& opt)
     if (opt.model.empty() && !std::filesystem::exists(model_path))
         throw Error(SourceLoc{opt.trace, 0, 0}, "the model it names, " + model_path +
                                                     ", cannot be read (--model MODEL names another path)");
+    std::vector<std::string> inputs = opt.property_files;
+    inputs.push_back(opt.trace);
+    inputs.push_back(model_path);
+    refuse_inputs_as_outputs({opt.pictures.dot, opt.pictures.sequence_dot, opt.pictures.svg}, inputs);
     const Scenario sc = load_scenario(model_path);
     FeatureSet fs = trace::recorded_features(tf);
     const std::vector<std::string> edits = split_feature_list(opt.features);
