@@ -153,16 +153,8 @@ expect 2 "unknown command 'chekc'" -- "$pc" chekc models/chain3.toml
 expect 2 "--features: needs a list: --features=\+flag,-flag" -- "$pc" check models/chain3.toml --features --no-por
 expect 2 "feature edit '\+' names no flag" -- "$pc" check models/chain3.toml --features=+
 
-cat > "$tmp/done-twice.toml" <<'T'
-cpus = 1
-[[lock]]
-name = "W"
-type = "ww_mutex"
-ww_class = "wait_die"
-[[task]]
-name = "A"
-program = ["ww_acquire_init", "lock W", "ww_acquire_done", "ww_acquire_done", "unlock W", "ww_acquire_fini"]
-T
+sed 's/^program = .*/program = ["ww_acquire_init", "lock W", "ww_acquire_done", "ww_acquire_done", "unlock W", "ww_acquire_fini"]/' \
+    "$tmp/ww-fini.toml" > "$tmp/done-twice.toml"
 expect 2 "done-twice.toml:8.*ww_acquire_done twice in one acquire context" -- "$pc" check "$tmp/done-twice.toml"
 
 # Names the traces print with their own meaning are not task or lock names.
