@@ -203,6 +203,19 @@ expect 0 "^\[\[lock\]\]" -- grep -m1 "^\[\[lock\]\]" "$tmp/own.toml"
 cp "$seed" "$tmp/own.json"
 expect 2 "own.json: is an input of this run" -- "$pc" replay "$tmp/own.json" --dot "$tmp/own.json"
 
+cp models/chain3.toml "$tmp/ci-own.toml"
+expect 2 "ci-own.toml: is an input of this run" -- "$pc" ci "$tmp/ci-own.toml" --junit "$tmp/ci-own.toml"
+expect 0 "^description" -- grep -m1 "^description" "$tmp/ci-own.toml"
+expect 2 "r.xml: is named for two outputs" -- "$pc" ci "$tmp/ci-own.toml" --junit "$tmp/r.xml" --json "$tmp/r.xml"
+expect 2 "x.out: is named for two outputs" -- \
+    "$pc" check models/proxy-waking-affinity.toml --features=-proxy_waking --trace-out "$tmp/x.out" --dot "$tmp/x.out"
+expect 2 "/dev/full: cannot write the trace file" -- \
+    "$pc" check models/proxy-waking-affinity.toml --features=-proxy_waking --trace-out /dev/full
+# A model named twice, also through its folder, is checked once.
+mkdir -p "$tmp/twice" && cp models/chain3.toml "$tmp/twice/"
+expect 0 "expectations: $("$pc" ci "$tmp/twice" | sed -n 's/^expectations: \([0-9]*\) met.*/\1/p') met" -- \
+    "$pc" ci "$tmp/twice" "$tmp/twice/chain3.toml" "$tmp/twice/../twice/chain3.toml"
+
 # replay refuses an unwritable picture before printing its result.
 out=$("$pc" replay "$seed" --dot /proc/none/x.dot 2>/dev/null)
 expect 0 "" -- test -z "$out"

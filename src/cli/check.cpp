@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/outputs.hpp"
 #include "cli/pictures.hpp"
 #include "cli/run.hpp"
 #include "explorer/memory.hpp"
@@ -80,9 +81,8 @@ int cmd_check(const CheckOptions& opt)
 
     if (!opt.trace_out.empty() && run.trace) {
         std::ofstream f(opt.trace_out);
-        if (!f)
+        if (!f || !(f << trace::trace_json(model, *run.trace).dump(2) << "\n") || !f.flush())
             throw Error(SourceLoc{opt.trace_out, 0, 0}, "cannot write the trace file");
-        f << trace::trace_json(model, *run.trace).dump(2) << "\n";
     }
     if (run.trace && opt.pictures.any())
         write_pictures(model, *run.trace, opt.pictures,

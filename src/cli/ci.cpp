@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/counterexample.hpp"
 #include "cli/options.hpp"
+#include "cli/outputs.hpp"
 #include "cli/run.hpp"
 #include "kernel/error.hpp"
 #include "trace/json.hpp"
@@ -80,7 +81,18 @@ std::vector<std::string> model_files(const std::vector<std::string>& paths)
         }
     }
     std::sort(out.begin(), out.end());
-    return out;
+    // A file named twice (also through its folder) is checked once.
+    std::vector<std::string> once;
+    std::vector<fs::path> seen;
+    for (const std::string& f : out) {
+        std::error_code ec;
+        const fs::path c = fs::weakly_canonical(f, ec);
+        if (std::find(seen.begin(), seen.end(), c) == seen.end()) {
+            seen.push_back(c);
+            once.push_back(f);
+        }
+    }
+    return once;
 }
 
 std::string edits_text(const std::vector<std::string>& edits)
@@ -222,6 +234,13 @@ int cmd_ci(const CiOptions& opt)
     const props::Catalog catalog = props::Catalog::with_files(opt.property_files);
     const explorer::Options options = make_options(opt.threads, "exact", limits, opt.store);
     const std::vector<Job> jobs = prepare(opt, catalog);
+    std::vector<std::string> inputs = opt.property_files;
+    for (const Job& job : jobs) {
+        inputs.push_back(job.file);
+        if (job.ex && !job.ex->counterexample.empty())
+            inputs.push_back(job.ex->counterexample);
+    }
+    refuse_inputs_as_outputs({opt.junit, opt.json}, inputs);
     std::ofstream junit = open_report(opt.junit, "JUnit report"), json = open_report(opt.json, "JSON report");
     std::vector<Line> lines;
     for (const Job& job : jobs) {

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/outputs.hpp"
 #include "cli/pictures.hpp"
 #include "kernel/error.hpp"
 #include "trace/read.hpp"

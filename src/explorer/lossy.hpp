@@ -300,6 +300,7 @@ private:
             cur_.swap(next_);
             next_.clear();   // its blocks serve the level after
             index_.clear_into(cur_costs_);
+            release_free_memory();   // what the heaps kept of the level just expanded
             next_first_ = trail_.count();
             ++depth_;
             if (reduction_ && por_gives_up(expanded, ample_states_)) {
