@@ -188,6 +188,9 @@ expect 2 "both.toml:9:13: property 'mutual_exclusion' named twice in this \[\[ex
     "$pc" ci "$tmp/both.toml"
 printf '%s\nholds = ["no_deadlock", "no_such_thing"]\n' "$base" > "$tmp/unknown-prop.toml"
 expect 2 "unknown-prop.toml:8:25: unknown property 'no_such_thing'" -- "$pc" ci "$tmp/unknown-prop.toml"
+printf '%s\nholds = ["no_deadlock"]\n[[expect]]\nfeatures = []\nviolated = ["no_deadlock"]\n' "$base" > "$tmp/two-ways.toml"
+expect 2 "two-ways.toml:11:13: property 'no_deadlock' expected the other way under the same features .* at line 8" -- \
+    "$pc" ci "$tmp/two-ways.toml"
 printf '%s\nviolated = ["mutual_exclusion"]\ncounterexample = "%s"\n' "$base" "$tmp" > "$tmp/cex-folder.toml"
 expect 2 "cex-folder.toml:9:18: counterexample '.*' is a folder" -- "$pc" ci "$tmp/cex-folder.toml"
 head -c 300 "$seed" > "$tmp/cut.json"

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -191,6 +192,8 @@ std::vector<Job> prepare(const CiOptions& opt, const props::Catalog& catalog)
         auto sc = std::make_shared<const Scenario>(load_scenario(file));
         if (sc->expects.empty())
             jobs.push_back({file, sc, nullptr, {}});
+        // What each property is expected to do under each feature set: once.
+        std::map<std::pair<std::string, std::string>, std::pair<bool, SourceLoc>> expected;
         for (const Expect& ex : sc->expects) {
             for (const auto* names : {&ex.holds, &ex.violated})   // in file order
                 for (const std::string& p : *names)
@@ -200,6 +203,17 @@ std::vector<Job> prepare(const CiOptions& opt, const props::Catalog& catalog)
                                                               "your own needs --properties FILE)");
             const FeatureSet fs = resolve_features(*sc, ex.features, ex.features_at);
             const kernel::Model check_it(*sc, fs);   // a combination the model refuses, refused now
+            for (const auto* names : {&ex.holds, &ex.violated})
+                for (const std::string& p : *names) {
+                    const bool holds = names == &ex.holds;
+                    const SourceLoc& at = ex.property_at.at(p);
+                    auto [it, fresh] = expected.try_emplace({fs.to_string(), p}, holds, at);
+                    if (!fresh)
+                        throw Error(at, "property '" + p + "' " +
+                                            (it->second.first == holds ? "expected again" : "expected the other way") +
+                                            " under the same features [" + fs.to_string() + "] at line " +
+                                            std::to_string(it->second.second.line));
+                }
             if (!ex.counterexample.empty()) {
                 if (fs::is_directory(ex.counterexample))
                     throw Error(ex.counterexample_at, "counterexample '" + ex.counterexample + "' is a folder");
