@@ -60,7 +60,7 @@ refused cpus_2p32p2 's/^  "cpus": 2,/  "cpus": 4294967298,/' "field 'cpus' is 42
 refused cpus_2p63p2 's/^  "cpus": 2,/  "cpus": 9223372036854775810,/' "field 'cpus' is 9223372036854775810"
 refused step_index 's/"index": 3,/"index": 999,/' "step 3: field 'index' is 999, expected 3"
 refused step_function '0,/"function": "schedule_idle"/s//"function": "bogus"/' "step 1: field 'function' is 'bogus'"
-refused step_title '0,/"step": "schedule_idle"/s//"step": "bogus"/' "step 1: 'bogus' does not match its step label"
+refused step_title '0,/"step": "schedule_idle"/s//"step": "bogus"/' "step 1: field 'step' is 'bogus' but its step label is a step of 'schedule_idle'"
 refused key_twice 's/^  "cpus": 2,/  "cpus": 2, "cpus": 2,/' "key 'cpus' appears twice in one object"
 out=$("$pc" replay counterexamples 2>&1); rc=$?
 if [ $rc = 2 ] && grep -qF "counterexamples: cannot read the trace: it is a folder, not a file" <<<"$out"; then

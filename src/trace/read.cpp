@@ -104,12 +104,11 @@ struct Reader {
         r.title = str(s, "step", where);
         const std::string_view function = known ? kernel::step_kind_name(st.kind) : r.function;
         if (r.function != function)
-            fail(where + "field 'function' is '" + r.function + "' but its step label " + std::to_string(r.label) +
-                 " is a " + std::string(function) + " step (the file was edited or is corrupt)");
+            fail(where + "field 'function' is '" + r.function + "' but its step label is a " + std::string(function) +
+                 " step (the file was edited or is corrupt)");
         if (known && r.cpu != st.cpu)
-            fail(where + "field 'cpu' is " + std::to_string(r.cpu) + " but its step label " +
-                 std::to_string(r.label) + " is a step of CPU" + std::to_string(st.cpu) +
-                 " (the file was edited or is corrupt)");
+            fail(where + "field 'cpu' is " + std::to_string(r.cpu) + " but its step label is a step of CPU" +
+                 std::to_string(st.cpu) + " (the file was edited or is corrupt)");
         if (s.contains("action"))
             r.actions = strings(s["action"], where + "'action'");
         if (s.contains("changes")) {

@@ -120,9 +120,24 @@ void check_trace_matches(const Model& m, const TraceFile& tf, const props::Catal
             throw Error(at, where + "task '" + s.task + "' is not in " + model + " (tasks " + names_text(tasks) +
                                 "; wrong model file?)");
         const std::string label_task = st.task == NO_TASK ? "" : m.task_name(st.task);
-        if (s.cpu != st.cpu || s.task != label_task || !title_fits(m, st, label_task, s.title))
-            throw Error(at, where + "'" + s.title + "' does not match its step label " + std::to_string(s.label) +
+        // The label says what the step is; a field that says otherwise was edited,
+        // or (a lock's kind) the model is another one.
+        const std::string is = " but its step label is a step of ";
+        if (s.cpu != st.cpu)
+            throw Error(at, where + "field 'cpu' is " + std::to_string(s.cpu) + is + "CPU" + std::to_string(st.cpu) +
                                 " (the file was edited or is corrupt)");
+        if (s.task != label_task)
+            throw Error(at, where + "field 'task' is " + (s.task.empty() ? "null" : "'" + s.task + "'") + is +
+                                (label_task.empty() ? "no task" : "task " + label_task) +
+                                " (the file was edited or is corrupt)");
+        const bool lock_step = st.kind == StepKind::mutex_lock || st.kind == StepKind::mutex_unlock ||
+                               st.kind == StepKind::ww_mutex_unlock;
+        if (!title_fits(m, st, label_task, s.title))
+            throw Error(at, where + "field 'step' is '" + s.title + "'" + is + "'" +
+                                (label_task.empty() ? "" : label_task + ": ") + std::string(step_kind_name(st.kind)) +
+                                (lock_step ? "' (the file was edited, or " + model +
+                                                 " declares its locks otherwise: wrong model file?)"
+                                           : "' (the file was edited or is corrupt)"));
     }
 }
 
