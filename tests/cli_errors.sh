@@ -219,6 +219,19 @@ mkdir -p "$tmp/twice" && cp models/chain3.toml "$tmp/twice/"
 expect 0 "expectations: $("$pc" ci "$tmp/twice" | sed -n 's/^expectations: \([0-9]*\) met.*/\1/p') met" -- \
     "$pc" ci "$tmp/twice" "$tmp/twice/chain3.toml" "$tmp/twice/../twice/chain3.toml"
 
+# A trace that its own model and flags cannot replay says so (not "these flags").
+python3 - "$seed" "$tmp/swapped.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+s = t["steps"]
+s[3], s[4] = s[4], s[3]
+for i, step in enumerate(s):
+    step["index"] = i + 1
+json.dump(t, open(sys.argv[2], "w"), indent=2)
+PY
+expect 0 "blocked at step 4 of 11: the trace is not possible on its own model and flags" -- \
+    "$pc" replay "$tmp/swapped.json"
+
 # replay refuses an unwritable picture before printing its result.
 out=$("$pc" replay "$seed" --dot /proc/none/x.dot 2>/dev/null)
 expect 0 "" -- test -z "$out"

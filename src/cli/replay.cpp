@@ -96,7 +96,11 @@ int cmd_replay(const ReplayOptions& opt)
         break;
     case trace::ReplayOutcome::blocked:
         verdict = "blocked at step " + std::to_string(r.blocked_at) + " of " + std::to_string(tf.steps.size()) +
-                  ": the violation does not reproduce with these flags";
+                  (!edits.empty() ? ": the violation does not reproduce with these flags"
+                   : opt.model.empty()
+                       ? ": the trace is not possible on its own model and flags (the trace was edited, or the model "
+                         "changed since it was recorded)"
+                       : ": the trace is not possible on " + opt.model + " with its own flags");
         break;
     case trace::ReplayOutcome::completed:
         verdict = "not reproduced: all " + std::to_string(done) + " steps replayed and " + tf.property +

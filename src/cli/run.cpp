@@ -180,9 +180,11 @@ std::string stats_text(const explorer::Stats& st)
                       st.omission_bound);
         out += buf;
         out += trail_text(st);
+    } else if (st.mode == explorer::Mode::bitstate && st.bitstate_bits == 0) {
+        out += "bitstate: no bit array (it could not be allocated), so no state was searched\n";
     } else if (st.mode == explorer::Mode::bitstate) {
         std::snprintf(buf, sizeof buf,
-                      "bitstate: %llu bits (%.0f MiB), %u per state, %.3g %% set; probability that a state was "
+                      "bitstate: %llu bits (%.1f MiB), %u per state, %.3g %% set; probability that a state was "
                       "missed <= %.2g\n          (union bound: the sum over the n insertions of (1-e^(-k i/m))^k)\n",
                       (unsigned long long)st.bitstate_bits, double(st.bitstate_bits) / 8 / (1 << 20),
                       st.hash_functions, st.bits_set * 100, st.omission_bound);
