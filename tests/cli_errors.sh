@@ -157,6 +157,17 @@ sed 's/^program = .*/program = ["ww_acquire_init", "lock W", "ww_acquire_done", 
     "$tmp/ww-fini.toml" > "$tmp/done-twice.toml"
 expect 2 "done-twice.toml:8.*ww_acquire_done twice in one acquire context" -- "$pc" check "$tmp/done-twice.toml"
 
+printf 'cpus = 1\n[[task]]\nname = "%s"\nprogram = ["yield"]\n' "$(printf 'T%.0s' $(seq 33))" > "$tmp/long.toml"
+expect 2 "long.toml:3:8: name 'T{32}\.\.\.' is longer than 32 characters" -- "$pc" check "$tmp/long.toml"
+printf 'cpus = 1\n[[task]]\nname = "A\\u001b[31m"\nprogram = ["yield"]\n' > "$tmp/esc.toml"
+expect 2 "esc.toml:3:8: name 'A.x1B\[31m' must be an identifier" -- "$pc" check "$tmp/esc.toml"
+expect 2 "--memory: must be more than 0" -- "$pc" check models/chain3.toml --memory 0
+expect 2 "--memory: needs a value after '='" -- "$pc" check models/chain3.toml --memory= --no-por
+expect 2 "--max-states: given more than once" -- "$pc" check models/chain3.toml --max-states 5 --max-states 6
+expect 2 "\(proxycheck replay --help\)" -- "$pc" replay "$seed" --max-states 5
+expect 0 "no counterexample, so .*none.json was not written" -- \
+    "$pc" check models/proxy-waking-affinity.toml --trace-out "$tmp/none.json" --no-progress
+
 # Names the traces print with their own meaning are not task or lock names.
 for name in NULL idle none PROXY_WAKING CPU1; do
     printf 'cpus = 2\n[[task]]\nname = "%s"\nprogram = ["yield"]\n' "$name" > "$tmp/reserved.toml"
@@ -171,6 +182,10 @@ out=$("$pc" ci "$tmp/ci" 2>/dev/null)
 expect 2 "b.toml:4:8: lock type" -- "$pc" ci "$tmp/ci"
 expect 0 "" -- test -z "$out"
 expect 2 "empty: no scenario files \(\*.toml\) found" -- "$pc" ci "$tmp/empty"
+mkdir -p "$tmp/noexp" && printf 'cpus = 1\n[[task]]\nname = "A"\nprogram = ["yield"]\n' > "$tmp/noexp/a.toml"
+expect 2 "noexp: no \[\[expect\]\] in any of its models: nothing to check" -- "$pc" ci "$tmp/noexp"
+ln -s "$tmp/gone.toml" "$tmp/noexp/b.toml"
+expect 2 "b.toml: cannot read the scenario: not a file" -- "$pc" ci "$tmp/noexp"
 expect 2 "cannot write the JUnit report" -- "$pc" ci models/chain3.toml --junit "$tmp"
 out=$("$pc" ci models/chain3.toml --json /proc/none/x 2>/dev/null)
 expect 0 "" -- test -z "$out"

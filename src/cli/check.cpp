@@ -90,6 +90,8 @@ int cmd_check(const CheckOptions& opt)
                            fs.to_string() + "], after step " + std::to_string(run.trace->steps.size()));
     else if (opt.pictures.any())
         std::fprintf(stderr, "proxycheck: no counterexample, so no picture was written\n");
+    if (!opt.trace_out.empty() && !run.trace)
+        std::fprintf(stderr, "proxycheck: no counterexample, so %s was not written\n", opt.trace_out.c_str());
 
     if (opt.format == "json") {
         nlohmann::json out{

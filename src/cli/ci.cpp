@@ -73,8 +73,11 @@ std::vector<std::string> model_files(const std::vector<std::string>& paths)
     for (const std::string& p : paths) {
         if (fs::is_directory(p)) {
             for (const auto& e : fs::recursive_directory_iterator(p))
-                if (e.is_regular_file() && e.path().extension() == ".toml")
+                if (e.path().extension() == ".toml") {
+                    if (!e.is_regular_file())   // a dangling link: not silently left out
+                        throw Error(SourceLoc{e.path().string(), 0, 0}, "cannot read the scenario: not a file");
                     out.push_back(e.path().string());
+                }
         } else if (fs::exists(p)) {
             out.push_back(p);
         } else {
@@ -188,6 +191,7 @@ std::vector<Job> prepare(const CiOptions& opt, const props::Catalog& catalog)
     if (files.empty())
         throw Error(SourceLoc{paths.front(), 0, 0}, "no scenario files (*.toml) found: nothing to check");
     std::vector<Job> jobs;
+    bool any = false;
     for (const std::string& file : files) {
         auto sc = std::make_shared<const Scenario>(load_scenario(file));
         if (sc->expects.empty())
@@ -221,8 +225,11 @@ std::vector<Job> prepare(const CiOptions& opt, const props::Catalog& catalog)
                     trace::read_trace_file(ex.counterexample);   // a corrupt one: Error, exit 2
             }
             jobs.push_back({file, sc, &ex, fs});
+            any = true;
         }
     }
+    if (!any)   // a green run that checked nothing
+        throw Error(SourceLoc{paths.front(), 0, 0}, "no [[expect]] in any of its models: nothing to check");
     return jobs;
 }
 

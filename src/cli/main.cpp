@@ -51,7 +51,9 @@ const CLI::Validator seconds(
 const CLI::Validator size(
     [](std::string& text) -> std::string {
         const auto bytes = pxc::explorer::parse_size(text);
-        if (!bytes || *bytes == 0)
+        if (bytes && *bytes == 0)
+            return "must be more than 0 (without --memory the budget is 80 % of the memory available)";
+        if (!bytes)
             return "cannot read size '" + text + "' (a number and K, M, G or T; M when none: 512M, 4G)";
         return "";
     },
@@ -148,6 +150,10 @@ int main(int argc, char** argv)
         for (int i = 1; i < argc; ++i) {
             if (std::string_view(argv[i]) == "--features=")
                 argv[i] = const_cast<char*>("--features=,");
+            // "--memory=" with nothing after it: CLI11 would take the next argument as the value.
+            const std::string_view arg(argv[i]);
+            if (arg.starts_with("--") && arg.ends_with("=") && arg != "--features=,")
+                throw CLI::ValidationError(std::string(arg.substr(0, arg.size() - 1)), "needs a value after '='");
             // Without '=', CLI11 takes the next option as the list.
             if (std::string_view(argv[i]) == "--features" && i + 1 < argc && std::string_view(argv[i + 1]).starts_with("--"))
                 throw CLI::ValidationError("--features", "needs a list: --features=+flag,-flag");
@@ -160,7 +166,12 @@ int main(int argc, char** argv)
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0)   // --help
             return app.exit(e);
-        std::cerr << "proxycheck: error: " << e.what() << "\n(proxycheck --help, proxycheck check --help)\n";
+        const std::string_view cmd = argc > 1 && argv[1][0] != '-' ? argv[1] : "check";
+        std::string what = e.what();
+        // CLI11's words for an option given twice.
+        if (const size_t at = what.find("At Most 1 required but received"); at != std::string::npos)
+            what = what.substr(0, at) + "given more than once";
+        std::cerr << "proxycheck: error: " << what << "\n(proxycheck " << cmd << " --help)\n";
         return 2;
     }
     try {

@@ -14,7 +14,18 @@ std::string format_error(const SourceLoc& loc, const std::string& message)
         }
         out += ": ";
     }
-    return out + message;
+    out += message;
+    // A control character from the input (a NUL, an escape sequence) is shown, not sent to the terminal.
+    std::string shown;
+    for (const char c : out) {
+        if ((unsigned char)c < 0x20 && c != '\n') {
+            static const char hex[] = "0123456789ABCDEF";
+            shown += std::string("\\x") + hex[(unsigned char)c >> 4] + hex[c & 15];
+        } else {
+            shown += c;
+        }
+    }
+    return shown;
 }
 
 Error::Error(SourceLoc loc, const std::string& message)

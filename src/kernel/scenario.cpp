@@ -171,6 +171,8 @@ private:
         std::string name = string(n, "name");
         if (!is_identifier(name))
             throw Error(at(n), "name '" + name + "' must be an identifier (letters, digits, '_')");
+        if (name.size() > 32)   // a race diagram's column holds it
+            throw Error(at(n), "name '" + name.substr(0, 32) + "...' is longer than 32 characters");
         // What traces and property messages print for no task, no lock, a CPU.
         const bool cpu_like = name.size() > 3 && name.starts_with("CPU") &&
                               name.find_first_not_of("0123456789", 3) == std::string::npos;
