@@ -172,7 +172,6 @@ void write_json(std::ofstream& f, const std::string& path, const std::vector<Lin
         throw Error(SourceLoc{path, 0, 0}, "cannot write the JSON report");
 }
 
-
 // One [[expect]] of one model file, checked before any search runs.
 struct Job {
     std::string file;
@@ -199,18 +198,16 @@ std::vector<Job> prepare(const CiOptions& opt, const props::Catalog& catalog)
         // What each property is expected to do under each feature set: once.
         std::map<std::pair<std::string, std::string>, std::pair<bool, SourceLoc>> expected;
         for (const Expect& ex : sc->expects) {
-            for (const auto* names : {&ex.holds, &ex.violated})   // in file order
-                for (const std::string& p : *names)
-                    if (!catalog.find(p))
-                        throw Error(ex.property_at.at(p), "unknown property '" + p +
-                                                              "' (see: proxycheck list properties; a property of "
-                                                              "your own needs --properties FILE)");
             const FeatureSet fs = resolve_features(*sc, ex.features, ex.features_at);
             const kernel::Model check_it(*sc, fs);   // a combination the model refuses, refused now
-            for (const auto* names : {&ex.holds, &ex.violated})
+            for (const auto* names : {&ex.holds, &ex.violated})   // in file order
                 for (const std::string& p : *names) {
-                    const bool holds = names == &ex.holds;
                     const SourceLoc& at = ex.property_at.at(p);
+                    if (!catalog.find(p))
+                        throw Error(at, "unknown property '" + p +
+                                            "' (see: proxycheck list properties; a property of your own needs "
+                                            "--properties FILE)");
+                    const bool holds = names == &ex.holds;
                     auto [it, fresh] = expected.try_emplace({fs.to_string(), p}, holds, at);
                     if (!fresh)
                         throw Error(at, "property '" + p + "' " +
@@ -272,86 +269,84 @@ int cmd_ci(const CiOptions& opt)
             continue;
         }
         const Expect& ex = *job.ex;
-        {
-            const kernel::Model model(sc, job.features);
-            auto one = [&](const std::string& property, const char* expected) {
-                // A committed counterexample is the shortest (cheapest) of the
-                // whole graph: its run is compared without the reduction,
-                // whose counterexamples are shortest in the reduced graph.
-                const bool compared = !ex.counterexample.empty() && property == ex.violated.front();
-                const RunOutcome run = run_model(model, catalog, {property}, limits, false,
-                                                 explorer::Order::cheapest_shortest, options, !opt.no_symmetry,
-                                                 !opt.no_por && !compared);
-                Line l(file, edits_text(ex.features), property, expected, verdict_word(run.result.verdict),
-                       run.result.stats);
-                l.symmetry = run.symmetry;
-                l.ok = l.got == l.expected;
-                l.por_off = compared && !opt.no_por ? "compared with a committed counterexample" : run.por_off;
-                if (run.trace) {
-                    l.counterexample = summarize(*run.trace);
-                    l.note = summary_text(*l.counterexample);
-                    if (!l.ok)
-                        l.trace_text = trace::render_text(model, *run.trace);
-                } else if (!run.result.limit.empty()) {
-                    l.note = "stopped by " + run.result.limit + " after " + std::to_string(l.stats.states) +
-                             " states, no violation among them";
+        const kernel::Model model(sc, job.features);
+        auto one = [&](const std::string& property, const char* expected) {
+            // A committed counterexample is the shortest (cheapest) of the
+            // whole graph: its run is compared without the reduction,
+            // whose counterexamples are shortest in the reduced graph.
+            const bool compared = !ex.counterexample.empty() && property == ex.violated.front();
+            const RunOutcome run = run_model(model, catalog, {property}, limits, false,
+                                             explorer::Order::cheapest_shortest, options, !opt.no_symmetry,
+                                             !opt.no_por && !compared);
+            Line l(file, edits_text(ex.features), property, expected, verdict_word(run.result.verdict),
+                   run.result.stats);
+            l.symmetry = run.symmetry;
+            l.ok = l.got == l.expected;
+            l.por_off = compared && !opt.no_por ? "compared with a committed counterexample" : run.por_off;
+            if (run.trace) {
+                l.counterexample = summarize(*run.trace);
+                l.note = summary_text(*l.counterexample);
+                if (!l.ok)
+                    l.trace_text = trace::render_text(model, *run.trace);
+            } else if (!run.result.limit.empty()) {
+                l.note = "stopped by " + run.result.limit + " after " + std::to_string(l.stats.states) +
+                         " states, no violation among them";
+            } else {
+                l.note = "no counterexample: the property holds on all " + std::to_string(l.stats.states) +
+                         " reachable states";
+            }
+            // The committed counterexample must still be one of the same property (and,
+            // BFS being deterministic, the same steps).
+            if (l.ok && run.trace && compared) {
+                std::string diff;
+                if (opt.update_counterexamples) {
+                    write_counterexample(sc, model, *run.trace, ex.counterexample);
+                    diff = "counterexample written";
                 } else {
-                    l.note = "no counterexample: the property holds on all " + std::to_string(l.stats.states) +
-                             " reachable states";
+                    diff = compare_counterexample(model, *run.trace, ex.counterexample);
                 }
-                // The committed counterexample must still be one of the same property (and,
-                // BFS being deterministic, the same steps).
-                if (l.ok && run.trace && !ex.counterexample.empty() && property == ex.violated.front()) {
-                    std::string diff;
-                    if (opt.update_counterexamples) {
-                        write_counterexample(sc, model, *run.trace, ex.counterexample);
-                        diff = "counterexample written";
-                    } else {
-                        diff = compare_counterexample(model, *run.trace, ex.counterexample);
-                    }
-                    if (!diff.empty() && !opt.update_counterexamples) {
-                        l.ok = false;
-                        l.cex_differs = true;
-                        l.trace_text = trace::render_text(model, *run.trace);
-                    }
-                    l.note = diff.empty() ? l.note : diff;
+                if (!diff.empty() && !opt.update_counterexamples) {
+                    l.ok = false;
+                    l.cex_differs = true;
+                    l.trace_text = trace::render_text(model, *run.trace);
                 }
-                std::printf("%-4s %s [%s] %s: expected %s, got %s%s  (%llu states, %.2f s)%s%s\n",
-                            l.ok ? "ok" : l.incomplete() ? "STOP" : "FAIL",
-                            file.c_str(), l.features.c_str(), property.c_str(), expected, l.got.c_str(),
-                            l.cex_differs ? ", not the committed counterexample" : "",
-                            (unsigned long long)l.stats.states, l.stats.seconds, l.ok ? "" : "\n       ",
-                            l.ok ? "" : l.note.c_str());
-                std::fflush(stdout);
-                lines.push_back(std::move(l));
-            };
-            // The properties expected to hold share one search when they all do.
-            if (ex.holds.size() > 1) {
-                const RunOutcome group = run_model(model, catalog, ex.holds, limits, false,
-                                                   explorer::Order::cheapest_shortest, options, !opt.no_symmetry,
-                                                   !opt.no_por);
-                if (group.result.verdict == explorer::Verdict::holds) {
-                    for (const std::string& p : ex.holds) {
-                        Line l(file, edits_text(ex.features), p, "holds", "holds", group.result.stats);
-                        l.symmetry = group.symmetry;
-                        l.ok = true;
-                        l.por_off = group.por_off;
-                        std::printf("ok   %s [%s] %s: expected holds, got holds  (%llu states, %.2f s, shared)\n",
-                                    file.c_str(), l.features.c_str(), p.c_str(), (unsigned long long)l.stats.states,
-                                    l.stats.seconds);
-                        lines.push_back(std::move(l));
-                    }
-                } else {
-                    for (const std::string& p : ex.holds)
-                        one(p, "holds");
+                l.note = diff.empty() ? l.note : diff;
+            }
+            std::printf("%-4s %s [%s] %s: expected %s, got %s%s  (%llu states, %.2f s)%s%s\n",
+                        l.ok ? "ok" : l.incomplete() ? "STOP" : "FAIL",
+                        file.c_str(), l.features.c_str(), property.c_str(), expected, l.got.c_str(),
+                        l.cex_differs ? ", not the committed counterexample" : "",
+                        (unsigned long long)l.stats.states, l.stats.seconds, l.ok ? "" : "\n       ",
+                        l.ok ? "" : l.note.c_str());
+            std::fflush(stdout);
+            lines.push_back(std::move(l));
+        };
+        // The properties expected to hold share one search when they all do.
+        if (ex.holds.size() > 1) {
+            const RunOutcome group = run_model(model, catalog, ex.holds, limits, false,
+                                               explorer::Order::cheapest_shortest, options, !opt.no_symmetry,
+                                               !opt.no_por);
+            if (group.result.verdict == explorer::Verdict::holds) {
+                for (const std::string& p : ex.holds) {
+                    Line l(file, edits_text(ex.features), p, "holds", "holds", group.result.stats);
+                    l.symmetry = group.symmetry;
+                    l.ok = true;
+                    l.por_off = group.por_off;
+                    std::printf("ok   %s [%s] %s: expected holds, got holds  (%llu states, %.2f s, shared)\n",
+                                file.c_str(), l.features.c_str(), p.c_str(), (unsigned long long)l.stats.states,
+                                l.stats.seconds);
+                    lines.push_back(std::move(l));
                 }
             } else {
                 for (const std::string& p : ex.holds)
                     one(p, "holds");
             }
-            for (const std::string& p : ex.violated)
-                one(p, "violated");
+        } else {
+            for (const std::string& p : ex.holds)
+                one(p, "holds");
         }
+        for (const std::string& p : ex.violated)
+            one(p, "violated");
     }
     if (!opt.junit.empty())
         write_junit(junit, opt.junit, lines);
