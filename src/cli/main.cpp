@@ -152,10 +152,10 @@ int main(int argc, char** argv)
                 argv[i] = const_cast<char*>("--features=,");
             // "--memory=" with nothing after it: CLI11 would take the next argument as the value.
             const std::string_view arg(argv[i]);
-            if (arg.starts_with("--") && arg.ends_with("=") && arg != "--features=,")
+            if (arg.starts_with("--") && arg.ends_with("="))
                 throw CLI::ValidationError(std::string(arg.substr(0, arg.size() - 1)), "needs a value after '='");
             // Without '=', CLI11 takes the next option as the list.
-            if (std::string_view(argv[i]) == "--features" && i + 1 < argc && std::string_view(argv[i + 1]).starts_with("--"))
+            if (arg == "--features" && i + 1 < argc && std::string_view(argv[i + 1]).starts_with("--"))
                 throw CLI::ValidationError("--features", "needs a list: --features=+flag,-flag");
         }
         const std::string_view first = argc > 1 ? argv[1] : "";
