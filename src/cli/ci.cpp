@@ -237,8 +237,7 @@ std::ofstream open_report(const std::string& path, const char* what)
     std::ofstream f;
     if (path.empty())
         return f;
-    if (!fs::is_directory(path))
-        f.open(path);
+    f.open(path);   // a folder, too, fails to open
     if (!f.is_open())
         throw Error(SourceLoc{path, 0, 0}, std::string("cannot write the ") + what);
     return f;
